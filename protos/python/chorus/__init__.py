@@ -1,0 +1,1 @@
+"""Chorus wire schema (generated stubs live in chorus.v1)."""
