@@ -1,0 +1,1 @@
+"""Adapters: the room service's ports, implemented against real things."""

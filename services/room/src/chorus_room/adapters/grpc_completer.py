@@ -1,0 +1,49 @@
+"""Completer over gRPC to the chat service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import grpc
+from chorus.v1 import chat_pb2, chat_pb2_grpc
+
+from chorus_room.ports.completer import CompletionError
+
+_RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED}
+
+
+class GrpcCompleter:
+    def __init__(self, target: str) -> None:
+        self._channel = grpc.aio.insecure_channel(target)
+        self._stub = chat_pb2_grpc.ChatServiceStub(self._channel)
+
+    async def complete(
+        self, request: chat_pb2.CompleteRequest
+    ) -> AsyncIterator[chat_pb2.CompleteChunk]:
+        call = self._stub.Complete(request)
+        try:
+            async for chunk in call:
+                yield chunk
+        except grpc.aio.AioRpcError as exc:
+            code = exc.code()
+            raise CompletionError(
+                f"chat service: {code.name.lower()}: {exc.details() or ''}".strip(),
+                timeout=code == grpc.StatusCode.DEADLINE_EXCEEDED,
+                retryable=code in _RETRYABLE,
+            ) from exc
+        finally:
+            call.cancel()
+
+    async def list_models(self) -> chat_pb2.ListModelsResponse:
+        try:
+            response: chat_pb2.ListModelsResponse = await self._stub.ListModels(
+                chat_pb2.ListModelsRequest(), timeout=5
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise CompletionError(
+                f"chat service: {exc.code().name.lower()}", retryable=exc.code() in _RETRYABLE
+            ) from exc
+        return response
+
+    async def aclose(self) -> None:
+        await self._channel.close(grace=None)

@@ -1,0 +1,49 @@
+"""Room service settings: one validated class, read from CHORUS_ROOM_* variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RoomSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHORUS_ROOM_", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=50051, ge=0, le=65535)
+    #: SQLite file of the embedded store (created if missing).
+    database: str = "var/chorus.db"
+    #: Address of the chat service (host:port).
+    chat_target: str = "127.0.0.1:50052"
+
+    #: Longest message a person may send, in characters.
+    max_message_chars: int = Field(default=4000, ge=1)
+    #: Most events replayed after a Welcome; older ones come from LoadHistory.
+    backlog_cap: int = Field(default=500, ge=1)
+    #: Events replayed to a fresh join that gives no after_seq.
+    join_page: int = Field(default=50, ge=0)
+    #: History page size when the caller asks for none, and the largest allowed.
+    history_page_default: int = Field(default=50, ge=1)
+    history_page_max: int = Field(default=200, ge=1)
+    #: Responses waiting for one gateway stream; a stream that falls this far
+    #: behind is dropped (its gateway reconnects and resumes by seq).
+    session_queue: int = Field(default=4096, ge=16)
+    #: Messages waiting for one bus subscriber before it is marked lagging.
+    bus_queue: int = Field(default=4096, ge=16)
+
+    #: A persona's mention of another persona triggers it up to this depth.
+    persona_chain_depth: int = Field(default=2, ge=0)
+    #: Replies that personas may trigger in one room per budget window.
+    persona_chain_budget: int = Field(default=8, ge=0)
+    persona_chain_window_s: float = Field(default=300.0, gt=0)
+    #: Replies streaming at once in one room.
+    max_active_replies: int = Field(default=8, ge=1)
+    #: Tokens of recent history given to a persona as context (estimated).
+    context_token_budget: int = Field(default=1500, ge=64)
+    #: Give up on a model that sends nothing for this long.
+    model_idle_timeout_s: float = Field(default=60.0, gt=0)
+    #: Longest a whole reply may take.
+    reply_timeout_s: float = Field(default=300.0, gt=0)
+
+    #: Seconds given to open streams and replies on SIGTERM.
+    shutdown_grace_s: float = Field(default=5.0, ge=0)

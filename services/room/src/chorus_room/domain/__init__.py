@@ -1,0 +1,1 @@
+"""Pure room logic: no I/O, easy to test."""

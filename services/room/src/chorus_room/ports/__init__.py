@@ -1,0 +1,1 @@
+"""The room service's ports: what it needs from the outside, as Protocols."""

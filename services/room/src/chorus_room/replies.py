@@ -1,0 +1,282 @@
+"""Persona replies: run the model, stream deltas to the room, store the final
+message once, chain to mentioned personas within limits, stop on interrupt.
+
+This instance runs the replies its own accepted messages trigger (exactly
+once). Each reply is a task owned by the ReplyManager; interrupting cancels
+only the model stream, so the reply can still store what was said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from chorus.v1 import chat_pb2, room_pb2
+
+from chorus_room.budget import ChainBudget
+from chorus_room.config import RoomSettings
+from chorus_room.domain.mentions import parse_mentions
+from chorus_room.domain.prompt import RoomContext, build_messages
+from chorus_room.domain.reply_filter import ReplyFilter
+from chorus_room.events import EventLog
+from chorus_room.ids import new_id, now_ms
+from chorus_room.ports.completer import Completer, CompletionError
+
+log = logging.getLogger("chorus.room.replies")
+PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
+_HISTORY_MESSAGES = 60
+
+
+@dataclass(slots=True)
+class ActiveReply:
+    id: str
+    room_id: str
+    persona: room_pb2.Participant
+    trigger: room_pb2.Message
+    trigger_seq: int
+    depth: int
+    text: str = ""
+    finish: chat_pb2.FinishReason = chat_pb2.FINISH_REASON_UNSPECIFIED
+    task: asyncio.Task[None] | None = None
+    stream: asyncio.Task[None] | None = None
+    marks: dict[str, int] = field(default_factory=dict)
+
+    def to_proto(self) -> room_pb2.ActiveReply:
+        return room_pb2.ActiveReply(
+            reply_id=self.id,
+            persona_id=self.persona.id,
+            in_reply_to_id=self.trigger.id,
+            text=self.text,
+        )
+
+
+class ReplyManager:
+    def __init__(self, log_: EventLog, completer: Completer, settings: RoomSettings) -> None:
+        self._log = log_
+        self._store = log_.store
+        self._completer = completer
+        self._settings = settings
+        self._budget = ChainBudget(settings.persona_chain_budget, settings.persona_chain_window_s)
+        self._active: dict[str, ActiveReply] = {}
+        self._closed = False
+
+    # --------------------------------------------------------- interface
+
+    def active(self, room_id: str) -> list[room_pb2.ActiveReply]:
+        return [r.to_proto() for r in self._active.values() if r.room_id == room_id]
+
+    def trigger(
+        self,
+        room_id: str,
+        event: room_pb2.RoomEvent,
+        personas: Sequence[room_pb2.Participant],
+        depth: int = 0,
+    ) -> list[str]:
+        """Start a reply from each persona to the stored message ``event``;
+        returns the reply ids started."""
+        message = event.message
+        started: list[str] = []
+        for persona in personas:
+            if self._closed or persona.kind != PERSONA or persona.id == message.author_id:
+                continue
+            in_room = sum(r.room_id == room_id for r in self._active.values())
+            if in_room >= self._settings.max_active_replies:
+                log.warning("room %s: too many replies at once; %s skipped", room_id, persona.id)
+                continue
+            if depth > 0 and not self._budget.try_spend(room_id):
+                log.info("room %s: persona chain budget spent", room_id)
+                continue
+            reply = ActiveReply(new_id("m"), room_id, persona, message, event.seq, depth)
+            reply.marks["received"] = now_ms()
+            reply.task = asyncio.create_task(self._run(reply), name=f"reply-{reply.id}")
+            self._active[reply.id] = reply
+            reply.task.add_done_callback(functools.partial(self._forget, reply.id))
+            started.append(reply.id)
+        return started
+
+    def _forget(self, reply_id: str, _task: asyncio.Task[None]) -> None:
+        self._active.pop(reply_id, None)
+
+    def interrupt(self, room_id: str, reply_id: str = "") -> int:
+        """Stop one reply (or all of a room's); returns how many were stopped."""
+        stopped = 0
+        for reply in list(self._active.values()):
+            if reply.room_id == room_id and reply_id in ("", reply.id) and reply.stream:
+                stopped += reply.stream.cancel()
+        return stopped
+
+    def owns(self, room_id: str, reply_id: str) -> bool:
+        reply = self._active.get(reply_id)
+        return reply is not None and reply.room_id == room_id
+
+    async def aclose(self) -> None:
+        self._closed = True
+        tasks = [r.task for r in self._active.values() if r.task]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # ------------------------------------------------------------- a reply
+
+    async def _run(self, reply: ActiveReply) -> None:
+        room_id, persona = reply.room_id, reply.persona
+        await self._log.ephemeral(
+            room_id,
+            room_pb2.RoomEvent(
+                reply_started=room_pb2.ReplyStarted(
+                    reply_id=reply.id,
+                    persona_id=persona.id,
+                    in_reply_to_id=reply.trigger.id,
+                    depth=reply.depth,
+                )
+            ),
+        )
+        ended = room_pb2.ReplyEnded(reply_id=reply.id, persona_id=persona.id)
+        filt = ReplyFilter(persona.name)
+        try:
+            request = await self._request(reply)
+            reply.stream = asyncio.create_task(self._stream(reply, request, filt))
+            await reply.stream
+            reply.text += filt.flush()
+            interrupted = False
+        except asyncio.CancelledError:
+            if (task := asyncio.current_task()) is not None and task.cancelling():
+                raise  # shutdown, not an interrupt
+            interrupted = True
+        except CompletionError as exc:
+            log.warning("room %s reply %s failed: %s", room_id, reply.id, exc.message)
+            code = (
+                room_pb2.ERROR_CODE_MODEL_TIMEOUT
+                if exc.timeout
+                else room_pb2.ERROR_CODE_MODEL_FAILED
+            )
+            ended.outcome = room_pb2.REPLY_OUTCOME_FAILED
+            ended.error.CopyFrom(
+                room_pb2.Error(
+                    code=code,
+                    message=f"{persona.name} could not answer: {exc.message}",
+                    retryable=exc.retryable,
+                )
+            )
+            if reply.text.strip():  # keep what was said before the failure
+                await self._store_reply(reply, room_pb2.MESSAGE_STATUS_INTERRUPTED, ended)
+            await self._log.ephemeral(room_id, room_pb2.RoomEvent(reply_ended=ended))
+            return
+        text = reply.text.strip()
+        if interrupted:
+            ended.outcome = room_pb2.REPLY_OUTCOME_INTERRUPTED
+            if text:
+                await self._store_reply(reply, room_pb2.MESSAGE_STATUS_INTERRUPTED, ended)
+        elif filt.declined or not text:
+            ended.outcome = room_pb2.REPLY_OUTCOME_DECLINED
+        else:
+            ended.outcome = room_pb2.REPLY_OUTCOME_COMPLETED
+            status = (
+                room_pb2.MESSAGE_STATUS_TRUNCATED
+                if reply.finish == chat_pb2.FINISH_REASON_LENGTH
+                else room_pb2.MESSAGE_STATUS_COMPLETE
+            )
+            stored = await self._store_reply(reply, status, ended)
+            await self._chain(reply, stored)
+        reply.marks["done"] = now_ms()
+        log.info(
+            "reply %s %s marks=%s", reply.id, room_pb2.ReplyOutcome.Name(ended.outcome), reply.marks
+        )
+        await self._log.ephemeral(room_id, room_pb2.RoomEvent(reply_ended=ended))
+
+    async def _request(self, reply: ActiveReply) -> chat_pb2.CompleteRequest:
+        room = await self._store.get_room(reply.room_id)
+        participants = [r.participant for r in await self._store.participants(reply.room_id)]
+        page = await self._store.events_before(reply.room_id, 0, _HISTORY_MESSAGES)
+        history = [
+            e.message for e in page.events if e.HasField("message") and e.seq <= reply.trigger_seq
+        ]
+        if not history or history[-1].id != reply.trigger.id:
+            history.append(reply.trigger)
+        context = RoomContext(
+            name=room.name if room else "",
+            description=room.description if room else "",
+            participants=participants,
+        )
+        persona = reply.persona.persona
+        return chat_pb2.CompleteRequest(
+            model=persona.model,
+            messages=build_messages(
+                reply.persona, context, history, self._settings.context_token_budget
+            ),
+            settings=persona.generation,
+            request_id=reply.id,
+        )
+
+    async def _stream(
+        self, reply: ActiveReply, request: chat_pb2.CompleteRequest, filt: ReplyFilter
+    ) -> None:
+        reply.marks["model_start"] = now_ms()
+        async with asyncio.timeout(self._settings.reply_timeout_s):
+            chunks = aiter(self._completer.complete(request))
+            while True:
+                try:
+                    async with asyncio.timeout(self._settings.model_idle_timeout_s):
+                        chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError as exc:
+                    raise CompletionError(
+                        "the model took too long", timeout=True, retryable=True
+                    ) from exc
+                kind = chunk.WhichOneof("chunk")
+                if kind == "text":
+                    reply.marks.setdefault("first_token", now_ms())
+                    shown = filt.feed(chunk.text)
+                    if shown:
+                        reply.text += shown
+                        await self._log.ephemeral(
+                            reply.room_id,
+                            room_pb2.RoomEvent(
+                                reply_delta=room_pb2.ReplyDelta(reply_id=reply.id, text=shown)
+                            ),
+                        )
+                elif kind == "finish":
+                    reply.finish = chunk.finish
+                elif kind == "error":
+                    raise CompletionError(
+                        chunk.error.message,
+                        timeout=chunk.error.code == chat_pb2.CHAT_ERROR_CODE_TIMEOUT,
+                        retryable=chunk.error.retryable,
+                    )
+
+    async def _store_reply(
+        self,
+        reply: ActiveReply,
+        status: room_pb2.MessageStatus,
+        ended: room_pb2.ReplyEnded,
+    ) -> room_pb2.RoomEvent:
+        participants = [r.participant for r in await self._store.participants(reply.room_id)]
+        text = reply.text.strip()
+        mentions = parse_mentions(text, participants)
+        message = room_pb2.Message(
+            id=reply.id,
+            author_id=reply.persona.id,
+            author_name=reply.persona.name,
+            author_kind=PERSONA,
+            text=text,
+            reply_to_id=reply.trigger.id,
+            mention_ids=mentions.ids,
+            status=status,
+            created_at_ms=now_ms(),
+        )
+        appended = await self._log.append(reply.room_id, room_pb2.RoomEvent(message=message))
+        ended.message_seq = appended.event.seq
+        return appended.event
+
+    async def _chain(self, reply: ActiveReply, stored: room_pb2.RoomEvent) -> None:
+        """A persona's @mention of another persona asks it in turn, up to a depth."""
+        mentioned = stored.message.mention_ids
+        if reply.depth >= self._settings.persona_chain_depth or not mentioned:
+            return
+        participants = [r.participant for r in await self._store.participants(reply.room_id)]
+        asked = [p for p in participants if p.id in mentioned and p.kind == PERSONA]
+        self.trigger(reply.room_id, stored, asked, depth=reply.depth + 1)

@@ -1,0 +1,238 @@
+"""Room administration and access: create, read, list, edit rooms and
+personas, check credentials. Every change is an event in the room's log."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from chorus.v1 import chat_pb2, room_pb2
+
+from chorus_room.config import RoomSettings
+from chorus_room.domain import validation
+from chorus_room.errors import bad_invite, forbidden, invalid, unknown_room
+from chorus_room.events import EventLog
+from chorus_room.ids import hash_secret, new_id, new_room_id, new_secret, now_ms, secret_matches
+from chorus_room.ports.completer import Completer, CompletionError
+from chorus_room.ports.store import (
+    ParticipantRecord,
+    RemoveParticipant,
+    RoomRecord,
+    SetRoomInfo,
+    UpsertParticipant,
+)
+
+PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
+_MODELS_TTL_S = 30.0
+
+
+class Rooms:
+    def __init__(self, log: EventLog, completer: Completer, settings: RoomSettings) -> None:
+        self._log = log
+        self._store = log.store
+        self._completer = completer
+        self._settings = settings
+        self._models: tuple[float, chat_pb2.ListModelsResponse] | None = None
+
+    # ------------------------------------------------------------ access
+
+    async def record(self, room_id: str) -> RoomRecord:
+        room = await self._store.get_room(room_id) if room_id else None
+        if room is None:
+            raise unknown_room()
+        return room
+
+    async def authorize(self, room_id: str, credentials: room_pb2.RoomCredentials) -> RoomRecord:
+        """The room, if the credentials open it (invite or owner token)."""
+        room = await self.record(room_id)
+        if secret_matches(credentials.owner_token, room.owner_hash) or secret_matches(
+            credentials.invite_token, room.invite_hash
+        ):
+            return room
+        raise bad_invite()
+
+    async def authorize_owner(self, room_id: str, owner_token: str) -> RoomRecord:
+        room = await self.record(room_id)
+        if not secret_matches(owner_token, room.owner_hash):
+            raise forbidden()
+        return room
+
+    async def participants(self, room_id: str) -> list[room_pb2.Participant]:
+        return [r.participant for r in await self._store.participants(room_id)]
+
+    async def view(self, room: RoomRecord) -> room_pb2.Room:
+        fresh = await self._store.get_room(room.id) or room
+        return room_pb2.Room(
+            id=fresh.id,
+            name=fresh.name,
+            description=fresh.description,
+            participants=await self.participants(room.id),
+            last_seq=fresh.last_seq,
+            created_at_ms=fresh.created_at_ms,
+        )
+
+    # ------------------------------------------------------------- rooms
+
+    async def create(self, request: room_pb2.CreateRoomRequest) -> room_pb2.CreateRoomResponse:
+        name = validation.clean_room_name(request.name)
+        description = validation.clean_description(request.description)
+        if len(request.personas) > validation.MAX_PERSONAS:
+            raise invalid(f"A room has at most {validation.MAX_PERSONAS} personas.")
+        specs: list[room_pb2.PersonaSpec] = []
+        for spec in request.personas:
+            specs.append(validation.clean_persona(spec, [s.name for s in specs]))
+        for spec in specs:
+            await self._check_model(spec)
+        invite, owner = new_secret(), new_secret()
+        record = RoomRecord(
+            id=new_room_id(),
+            name=name,
+            description=description,
+            created_at_ms=now_ms(),
+            invite_hash=hash_secret(invite),
+            owner_hash=hash_secret(owner),
+        )
+        await self._store.create_room(record)
+        for spec in specs:
+            await self._add_persona(record.id, spec)
+        return room_pb2.CreateRoomResponse(
+            room=await self.view(record), invite_token=invite, owner_token=owner
+        )
+
+    async def summaries(self, keys: Sequence[room_pb2.RoomKey]) -> list[room_pb2.RoomSummary]:
+        out: list[room_pb2.RoomSummary] = []
+        for key in keys[:100]:
+            room = await self._store.get_room(key.room_id)
+            if room is None:
+                continue
+            owner = secret_matches(key.credentials.owner_token, room.owner_hash)
+            if not owner and not secret_matches(key.credentials.invite_token, room.invite_hash):
+                continue
+            personas = [p for p in await self.participants(room.id) if p.kind == PERSONA]
+            out.append(
+                room_pb2.RoomSummary(
+                    id=room.id,
+                    name=room.name,
+                    description=room.description,
+                    last_seq=room.last_seq,
+                    persona_count=len(personas),
+                    last_activity_ms=room.last_activity_ms,
+                    owner=owner,
+                )
+            )
+        return out
+
+    async def update(self, request: room_pb2.UpdateRoomRequest) -> room_pb2.Room:
+        room = await self.authorize_owner(request.room_id, request.owner_token)
+        name = validation.clean_room_name(request.name) if request.HasField("name") else room.name
+        description = (
+            validation.clean_description(request.description)
+            if request.HasField("description")
+            else room.description
+        )
+        await self._log.append(
+            room.id,
+            room_pb2.RoomEvent(room_updated=room_pb2.RoomInfo(name=name, description=description)),
+            mutation=SetRoomInfo(name=name, description=description),
+        )
+        return await self.view(room)
+
+    # ---------------------------------------------------------- personas
+
+    async def add_persona(self, request: room_pb2.AddPersonaRequest) -> room_pb2.Participant:
+        room = await self.authorize_owner(request.room_id, request.owner_token)
+        present = await self.participants(room.id)
+        if sum(p.kind == PERSONA for p in present) >= validation.MAX_PERSONAS:
+            raise invalid(f"A room has at most {validation.MAX_PERSONAS} personas.")
+        spec = validation.clean_persona(request.persona, [p.name for p in present])
+        await self._check_model(spec)
+        return await self._add_persona(room.id, spec)
+
+    async def _add_persona(self, room_id: str, spec: room_pb2.PersonaSpec) -> room_pb2.Participant:
+        participant = room_pb2.Participant(
+            id=new_id("p"),
+            kind=PERSONA,
+            name=spec.name,
+            title=spec.title,
+            persona=spec,
+            joined_at_ms=now_ms(),
+        )
+        await self._log.append(
+            room_id,
+            room_pb2.RoomEvent(participant_joined=participant),
+            mutation=UpsertParticipant(ParticipantRecord(participant)),
+        )
+        return participant
+
+    async def update_persona(self, request: room_pb2.UpdatePersonaRequest) -> room_pb2.Participant:
+        room = await self.authorize_owner(request.room_id, request.owner_token)
+        present = await self.participants(room.id)
+        current = self._persona(present, request.participant_id)
+        spec = validation.clean_persona(
+            request.persona, [p.name for p in present if p.id != current.id]
+        )
+        await self._check_model(spec)
+        updated = room_pb2.Participant()
+        updated.CopyFrom(current)
+        updated.name, updated.title = spec.name, spec.title
+        updated.persona.CopyFrom(spec)
+        await self._log.append(
+            room.id,
+            room_pb2.RoomEvent(participant_updated=updated),
+            mutation=UpsertParticipant(ParticipantRecord(updated)),
+        )
+        return updated
+
+    async def remove_persona(self, request: room_pb2.RemovePersonaRequest) -> None:
+        room = await self.authorize_owner(request.room_id, request.owner_token)
+        current = self._persona(await self.participants(room.id), request.participant_id)
+        await self._log.append(
+            room.id,
+            room_pb2.RoomEvent(
+                participant_removed=room_pb2.ParticipantRemoved(participant_id=current.id)
+            ),
+            mutation=RemoveParticipant(current.id),
+        )
+
+    @staticmethod
+    def _persona(participants: Sequence[room_pb2.Participant], pid: str) -> room_pb2.Participant:
+        for p in participants:
+            if p.id == pid and p.kind == PERSONA:
+                return p
+        raise invalid("No such persona in this room.")
+
+    async def _check_model(self, spec: room_pb2.PersonaSpec) -> None:
+        """Reject a model the chat service does not know (when it can be asked)."""
+        models = await self._list_models()
+        if models is None:
+            return
+        if not spec.model:
+            spec.model = models.default_model
+            return
+        if spec.model not in {m.id for m in models.models}:
+            known = ", ".join(m.id for m in models.models)
+            raise invalid(f"Unknown model '{spec.model}'. Models: {known}.")
+
+    async def _list_models(self) -> chat_pb2.ListModelsResponse | None:
+        now = time.monotonic()
+        if self._models and now - self._models[0] < _MODELS_TTL_S:
+            return self._models[1]
+        try:
+            models = await self._completer.list_models()
+        except CompletionError:
+            return None
+        self._models = (now, models)
+        return models
+
+    # ------------------------------------------------------------ history
+
+    async def history(self, request: room_pb2.LoadHistoryRequest) -> room_pb2.LoadHistoryResponse:
+        room = await self.authorize(request.room_id, request.credentials)
+        limit = request.limit or self._settings.history_page_default
+        if limit > self._settings.history_page_max:
+            raise invalid(f"limit is at most {self._settings.history_page_max}.")
+        if request.HasField("after_seq"):
+            page = await self._store.events_after(room.id, max(request.after_seq, 0), limit)
+        else:
+            page = await self._store.events_before(room.id, request.before_seq, limit)
+        return room_pb2.LoadHistoryResponse(events=page.events, has_more=page.has_more)

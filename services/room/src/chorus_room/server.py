@@ -1,0 +1,98 @@
+"""Assembles the room service (store, bus, completer, logic) and serves it
+over gRPC with health checking and reflection."""
+
+from __future__ import annotations
+
+import logging
+
+import grpc
+from chorus.v1 import room_pb2, room_pb2_grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from chorus_room.adapters.grpc_completer import GrpcCompleter
+from chorus_room.adapters.memory_bus import MemoryBus
+from chorus_room.adapters.sqlite_store import SqliteStore
+from chorus_room.config import RoomSettings
+from chorus_room.events import EventLog
+from chorus_room.ports.bus import Bus
+from chorus_room.ports.completer import Completer
+from chorus_room.ports.store import Store
+from chorus_room.presence import PresenceTracker
+from chorus_room.replies import ReplyManager
+from chorus_room.rooms import Rooms
+from chorus_room.servicer import RoomServicer
+from chorus_room.session import SessionDeps
+
+log = logging.getLogger("chorus.room")
+SERVICE_NAME = room_pb2.DESCRIPTOR.services_by_name["RoomService"].full_name
+
+
+class RoomServer:
+    """The room service in-process: ``port = await start()``, ``await stop()``.
+
+    Adapters may be passed in (tests, other deployments); by default they are
+    the embedded ones: SQLite, the in-process bus and the chat service over gRPC.
+    """
+
+    def __init__(
+        self,
+        settings: RoomSettings,
+        *,
+        store: Store | None = None,
+        bus: Bus | None = None,
+        completer: Completer | None = None,
+    ) -> None:
+        self.settings = settings
+        self._store = store
+        self._bus = bus
+        self._completer = completer
+        self._server: grpc.aio.Server | None = None
+        self._replies: ReplyManager | None = None
+        self._health = health.aio.HealthServicer()
+
+    async def start(self) -> int:
+        s = self.settings
+        self._store = self._store or await SqliteStore.open(s.database)
+        self._bus = self._bus or MemoryBus(s.bus_queue)
+        self._completer = self._completer or GrpcCompleter(s.chat_target)
+        event_log = EventLog(self._store, self._bus)
+        self._replies = ReplyManager(event_log, self._completer, s)
+        deps = SessionDeps(
+            rooms=Rooms(event_log, self._completer, s),
+            log=event_log,
+            replies=self._replies,
+            presence=PresenceTracker(),
+            settings=s,
+        )
+        server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        room_pb2_grpc.add_RoomServiceServicer_to_server(RoomServicer(deps), server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        reflection.enable_server_reflection(
+            (
+                SERVICE_NAME,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ),
+            server,
+        )
+        port: int = server.add_insecure_port(f"{s.host}:{s.port}")
+        if port == 0:
+            raise OSError(f"cannot listen on {s.host}:{s.port}")
+        await server.start()
+        await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
+        await self._health.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
+        self._server = server
+        log.info("room service listening on %s:%d", s.host, port)
+        return port
+
+    async def stop(self, grace: float | None = None) -> None:
+        grace = self.settings.shutdown_grace_s if grace is None else grace
+        await self._health.enter_graceful_shutdown()
+        if self._server is not None:
+            await self._server.stop(grace)
+        if self._replies is not None:
+            await self._replies.aclose()
+        for closable in (self._completer, self._bus, self._store):
+            if closable is not None:
+                await closable.aclose()

@@ -1,0 +1,115 @@
+"""The RoomService gRPC servicer: translates between the wire and the room
+logic, and room errors into gRPC statuses (with the ErrorCode name in the
+``chorus-error-code`` trailing metadata)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeAlias, TypeVar
+
+import grpc
+from chorus.v1 import room_pb2, room_pb2_grpc
+
+from chorus_room.errors import ERROR_CODE_METADATA_KEY, RoomError
+from chorus_room.ports.store import StoreError
+from chorus_room.session import GatewaySession, SessionDeps, StreamLagging
+
+log = logging.getLogger("chorus.room.servicer")
+T = TypeVar("T")
+Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
+
+
+async def _guard(context: Context, call: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await call()
+    except RoomError as exc:
+        await context.abort(
+            exc.grpc_status,
+            exc.message,
+            trailing_metadata=((ERROR_CODE_METADATA_KEY, room_pb2.ErrorCode.Name(exc.code)),),
+        )
+    except StoreError as exc:
+        log.error("store error: %s", exc)
+        await context.abort(
+            grpc.StatusCode.UNAVAILABLE,
+            "Storage is unavailable; try again.",
+            trailing_metadata=((ERROR_CODE_METADATA_KEY, "ERROR_CODE_UNAVAILABLE"),),
+        )
+    raise AssertionError("unreachable: abort raises")
+
+
+class RoomServicer(room_pb2_grpc.RoomServiceServicer):  # type: ignore[misc]
+    def __init__(self, deps: SessionDeps) -> None:
+        self._deps = deps
+        self._rooms = deps.rooms
+
+    async def CreateRoom(
+        self, request: room_pb2.CreateRoomRequest, context: Context
+    ) -> room_pb2.CreateRoomResponse:
+        return await _guard(context, lambda: self._rooms.create(request))
+
+    async def GetRoom(self, request: room_pb2.GetRoomRequest, context: Context) -> room_pb2.Room:
+        async def call() -> room_pb2.Room:
+            room = await self._rooms.authorize(request.room_id, request.credentials)
+            return await self._rooms.view(room)
+
+        return await _guard(context, call)
+
+    async def ListRooms(
+        self, request: room_pb2.ListRoomsRequest, context: Context
+    ) -> room_pb2.ListRoomsResponse:
+        async def call() -> room_pb2.ListRoomsResponse:
+            return room_pb2.ListRoomsResponse(rooms=await self._rooms.summaries(request.rooms))
+
+        return await _guard(context, call)
+
+    async def UpdateRoom(
+        self, request: room_pb2.UpdateRoomRequest, context: Context
+    ) -> room_pb2.Room:
+        return await _guard(context, lambda: self._rooms.update(request))
+
+    async def AddPersona(
+        self, request: room_pb2.AddPersonaRequest, context: Context
+    ) -> room_pb2.Participant:
+        return await _guard(context, lambda: self._rooms.add_persona(request))
+
+    async def UpdatePersona(
+        self, request: room_pb2.UpdatePersonaRequest, context: Context
+    ) -> room_pb2.Participant:
+        return await _guard(context, lambda: self._rooms.update_persona(request))
+
+    async def RemovePersona(
+        self, request: room_pb2.RemovePersonaRequest, context: Context
+    ) -> room_pb2.RemovePersonaResponse:
+        async def call() -> room_pb2.RemovePersonaResponse:
+            await self._rooms.remove_persona(request)
+            return room_pb2.RemovePersonaResponse()
+
+        return await _guard(context, call)
+
+    async def LoadHistory(
+        self, request: room_pb2.LoadHistoryRequest, context: Context
+    ) -> room_pb2.LoadHistoryResponse:
+        return await _guard(context, lambda: self._rooms.history(request))
+
+    async def RoomSession(self, request_iterator: object, context: Context) -> None:
+        first = await context.read()
+        if not isinstance(first, room_pb2.SessionRequest) or not first.HasField("open"):
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "The first request must be `open`."
+            )
+        assert isinstance(first, room_pb2.SessionRequest)
+        session = GatewaySession(self._deps, first.open.room_id)
+        log.info("session opened room=%s gateway=%s", first.open.room_id, first.open.gateway_id)
+        try:
+            await session.run(context)
+        except* StreamLagging:
+            log.warning("room %s: dropping a lagging gateway stream", first.open.room_id)
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED, "Stream lagging; reconnect and resume."
+            )
+        except* StoreError:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "Storage is unavailable.")
+        finally:
+            log.info("session closed room=%s gateway=%s", first.open.room_id, first.open.gateway_id)

@@ -1,0 +1,362 @@
+"""One RoomSession stream: a gateway's members of one room.
+
+Three loops share the stream: the reader handles the members' frames, the
+bus loop turns the room's published events into responses (in seq order,
+filling gaps from the store), and the writer sends responses. A join takes
+the delivery lock, so a member's welcome and backlog slot in exactly between
+the events already delivered on this stream and the ones that follow: no
+loss, no duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import grpc
+from chorus.v1 import room_pb2
+
+from chorus_room.config import RoomSettings
+from chorus_room.domain.mentions import parse_mentions
+from chorus_room.domain.validation import clean_display_name, clean_message_text
+from chorus_room.errors import RoomError, invalid, unknown_room
+from chorus_room.events import EventLog, channel
+from chorus_room.ids import hash_secret, new_id, new_secret, now_ms
+from chorus_room.ports.bus import Subscription
+from chorus_room.ports.store import ParticipantRecord, StoreError, UpsertParticipant
+from chorus_room.presence import PresenceTracker
+from chorus_room.replies import ReplyManager
+from chorus_room.rooms import Rooms
+
+log = logging.getLogger("chorus.room.session")
+HUMAN = room_pb2.PARTICIPANT_KIND_HUMAN
+PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
+_MAX_CLIENT_MSG_ID = 64
+_TYPING_INTERVAL_S = 1.0
+SessionContext: TypeAlias = (
+    "grpc.aio.ServicerContext[room_pb2.SessionRequest, room_pb2.SessionResponse]"
+)
+
+
+class StreamLagging(Exception):
+    """The gateway reads this stream too slowly; it is dropped and resumes by seq."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDeps:
+    rooms: Rooms
+    log: EventLog
+    replies: ReplyManager
+    presence: PresenceTracker
+    settings: RoomSettings
+
+
+@dataclass(slots=True)
+class Member:
+    participant: room_pb2.Participant
+    last_typing: float = 0.0
+
+
+class GatewaySession:
+    def __init__(self, deps: SessionDeps, room_id: str) -> None:
+        self._d = deps
+        self._store = deps.log.store
+        self.room_id = room_id
+        self._members: dict[str, Member] = {}
+        self._delivered = 0
+        self._lock = asyncio.Lock()
+        self._out: asyncio.Queue[room_pb2.SessionResponse] = asyncio.Queue(
+            deps.settings.session_queue
+        )
+
+    # ---------------------------------------------------------------- run
+
+    async def run(self, context: SessionContext) -> None:
+        room = await self._store.get_room(self.room_id)
+        async with self._d.log.bus.subscribe(channel(self.room_id)) as subscription:
+            if room is not None:
+                fresh = await self._store.get_room(self.room_id)
+                self._delivered = fresh.last_seq if fresh else 0
+            try:
+                async with asyncio.TaskGroup() as tg:
+                    writer = tg.create_task(self._write_loop(context))
+                    deliver = tg.create_task(self._bus_loop(subscription))
+                    await self._read_loop(context, exists=room is not None)
+                    await self._out.join()
+                    writer.cancel()
+                    deliver.cancel()
+            finally:
+                for member in self._members.values():
+                    await self._went_offline(member.participant.id)
+                self._members.clear()
+
+    async def _write_loop(self, context: SessionContext) -> None:
+        while True:
+            response = await self._out.get()
+            try:
+                await context.write(response)
+            finally:
+                self._out.task_done()
+
+    async def _bus_loop(self, subscription: Subscription) -> None:
+        async for payload in subscription:
+            message = room_pb2.BusMessage()
+            message.ParseFromString(payload)
+            if message.HasField("event"):
+                async with self._lock:
+                    await self._deliver(message.event)
+
+    async def _read_loop(
+        self,
+        context: SessionContext,
+        *,
+        exists: bool,
+    ) -> None:
+        while True:
+            request = await context.read()
+            if request is grpc.aio.EOF:
+                return
+            assert isinstance(request, room_pb2.SessionRequest)
+            kind = request.WhichOneof("kind")
+            if kind == "frame":
+                conn_id, frame = request.frame.conn_id, request.frame.frame
+                try:
+                    if not exists:
+                        raise unknown_room()
+                    await self._handle(conn_id, frame)
+                except RoomError as exc:
+                    fatal = frame.HasField("join")
+                    self._emit(
+                        room_pb2.ServerFrame(error=exc.to_proto(ref=frame.ref, fatal=fatal)),
+                        [conn_id],
+                        close=fatal,
+                    )
+                except StoreError as exc:
+                    log.error("room %s: store error: %s", self.room_id, exc)
+                    error = room_pb2.Error(
+                        code=room_pb2.ERROR_CODE_UNAVAILABLE,
+                        message="Storage is unavailable; try again.",
+                        ref=frame.ref,
+                        retryable=True,
+                    )
+                    self._emit(room_pb2.ServerFrame(error=error), [conn_id])
+            elif kind == "closed":
+                member = self._members.pop(request.closed.conn_id, None)
+                if member is not None:
+                    await self._went_offline(member.participant.id)
+
+    # ------------------------------------------------------------ output
+
+    def _emit(
+        self, frame: room_pb2.ServerFrame, conn_ids: Iterable[str] = (), *, close: bool = False
+    ) -> None:
+        try:
+            self._out.put_nowait(
+                room_pb2.SessionResponse(conn_ids=conn_ids, frame=frame, close=close)
+            )
+        except asyncio.QueueFull as exc:
+            raise StreamLagging(f"room {self.room_id}: gateway stream is lagging") from exc
+
+    async def _deliver(self, event: room_pb2.RoomEvent) -> None:
+        """Broadcast one event; durable ones exactly once and in seq order."""
+        if event.seq == 0:
+            if self._members:
+                self._emit(room_pb2.ServerFrame(event=event))
+            return
+        if event.seq <= self._delivered:
+            return
+        if event.seq > self._delivered + 1:  # a gap: fill it from the store
+            gap = await self._store.events_after(
+                self.room_id, self._delivered, event.seq - self._delivered - 1
+            )
+            for missed in gap.events:
+                if self._members:
+                    self._emit(room_pb2.ServerFrame(event=missed))
+        self._delivered = event.seq
+        if self._members:
+            self._emit(room_pb2.ServerFrame(event=event))
+
+    # ------------------------------------------------------------ frames
+
+    async def _handle(self, conn_id: str, frame: room_pb2.ClientFrame) -> None:
+        action = frame.WhichOneof("action")
+        if action == "join":
+            await self._join(conn_id, frame.join)
+            return
+        member = self._members.get(conn_id)
+        if member is None:
+            raise RoomError(room_pb2.ERROR_CODE_NOT_JOINED, "Join the room first.")
+        if action == "send":
+            await self._send(conn_id, frame.ref, member, frame.send)
+        elif action == "interrupt":
+            self._interrupt(frame.interrupt)
+        elif action == "typing":
+            now = time.monotonic()
+            if now - member.last_typing >= _TYPING_INTERVAL_S:
+                member.last_typing = now
+                await self._d.log.ephemeral(
+                    self.room_id,
+                    room_pb2.RoomEvent(
+                        typing=room_pb2.Typing(participant_id=member.participant.id)
+                    ),
+                )
+        elif action == "ping":
+            self._emit(room_pb2.ServerFrame(pong=room_pb2.Pong()), [conn_id])
+        else:
+            raise RoomError(room_pb2.ERROR_CODE_UNKNOWN_FRAME, "Unknown frame type.")
+
+    async def _join(self, conn_id: str, join: room_pb2.Join) -> None:
+        if conn_id in self._members:
+            raise RoomError(
+                room_pb2.ERROR_CODE_ALREADY_JOINED, "This connection has already joined."
+            )
+        room = await self._d.rooms.authorize(
+            self.room_id, room_pb2.RoomCredentials(invite_token=join.invite_token)
+        )
+        participant, token = await self._participant(join)
+        async with self._lock:
+            delivered = self._delivered
+            after = (
+                join.after_seq
+                if join.HasField("after_seq")
+                else delivered - self._d.settings.join_page
+            )
+            after = min(max(after, 0), delivered)
+            truncated = delivered - after > self._d.settings.backlog_cap
+            if truncated:
+                after = delivered - self._d.settings.backlog_cap
+            view = await self._d.rooms.view(room)
+            view.last_seq = delivered
+            welcome = room_pb2.Welcome(
+                room=view,
+                you=participant,
+                participant_token=token,
+                replay_after_seq=after,
+                backlog_truncated=truncated,
+                online_participant_ids=sorted(
+                    {*self._d.presence.online(self.room_id), participant.id}
+                ),
+                active_replies=self._d.replies.active(self.room_id),
+            )
+            self._emit(room_pb2.ServerFrame(welcome=welcome), [conn_id])
+            while after < delivered:
+                page = await self._store.events_after(
+                    self.room_id, after, min(200, delivered - after)
+                )
+                for event in page.events:
+                    if event.seq <= delivered:
+                        self._emit(room_pb2.ServerFrame(event=event), [conn_id])
+                if not page.events:
+                    break
+                after = page.events[-1].seq
+            self._members[conn_id] = Member(participant)
+        if self._d.presence.connect(self.room_id, participant.id):
+            await self._d.log.ephemeral(
+                self.room_id,
+                room_pb2.RoomEvent(
+                    presence=room_pb2.Presence(participant_id=participant.id, online=True)
+                ),
+            )
+
+    async def _participant(self, join: room_pb2.Join) -> tuple[room_pb2.Participant, str]:
+        """The returning participant the token names, or a new person."""
+        if join.participant_token:
+            record = await self._store.participant_by_token(
+                self.room_id, hash_secret(join.participant_token)
+            )
+            if record is not None:
+                return record.participant, join.participant_token
+        present = await self._d.rooms.participants(self.room_id)
+        name = clean_display_name(join.display_name, [p.name for p in present])
+        token = new_secret()
+        participant = room_pb2.Participant(
+            id=new_id("h"), kind=HUMAN, name=name, joined_at_ms=now_ms()
+        )
+        await self._d.log.append(
+            self.room_id,
+            room_pb2.RoomEvent(participant_joined=participant),
+            mutation=UpsertParticipant(
+                ParticipantRecord(participant, token_hash=hash_secret(token))
+            ),
+        )
+        return participant, token
+
+    async def _send(
+        self, conn_id: str, ref: str, member: Member, send: room_pb2.SendMessage
+    ) -> None:
+        text = clean_message_text(send.text, self._d.settings.max_message_chars)
+        if len(send.client_msg_id) > _MAX_CLIENT_MSG_ID:
+            raise invalid(f"client_msg_id has at most {_MAX_CLIENT_MSG_ID} characters.")
+        participants = await self._d.rooms.participants(self.room_id)
+        replied = None
+        if send.reply_to_id:
+            replied = await self._store.message(self.room_id, send.reply_to_id)
+            if replied is None:
+                raise invalid("The message you reply to is not in this room.")
+        mentions = parse_mentions(text, participants)
+        author = member.participant
+        message = room_pb2.Message(
+            id=new_id("m"),
+            author_id=author.id,
+            author_name=author.name,
+            author_kind=author.kind,
+            text=text,
+            reply_to_id=send.reply_to_id,
+            mention_ids=mentions.ids,
+            client_msg_id=send.client_msg_id,
+            status=room_pb2.MESSAGE_STATUS_COMPLETE,
+            created_at_ms=now_ms(),
+        )
+        dedupe = f"{author.id}:{send.client_msg_id}" if send.client_msg_id else ""
+        appended = await self._d.log.append(
+            self.room_id, room_pb2.RoomEvent(message=message), dedupe_key=dedupe
+        )
+        stored = appended.event
+        ack = room_pb2.Ack(
+            ref=ref,
+            client_msg_id=send.client_msg_id,
+            message_id=stored.message.id,
+            seq=stored.seq,
+            duplicate=appended.duplicate,
+        )
+        self._emit(room_pb2.ServerFrame(ack=ack), [conn_id])
+        if appended.duplicate:
+            return
+        personas = [p for p in participants if p.kind == PERSONA]
+        if mentions.everyone:
+            asked = personas
+        elif mentions.ids:
+            asked = [p for p in personas if p.id in mentions.ids]
+        elif replied is not None and replied.author_kind == PERSONA:
+            asked = [p for p in personas if p.id == replied.author_id]  # replying asks the author
+        else:
+            asked = []
+        self._d.replies.trigger(self.room_id, stored, asked)
+        if mentions.unknown:
+            names = ", ".join(f"@{n}" for n in mentions.unknown)
+            error = room_pb2.Error(
+                code=room_pb2.ERROR_CODE_UNKNOWN_MENTION,
+                ref=ref,
+                message=f"No one called {names} is in this room; your message was sent.",
+            )
+            self._emit(room_pb2.ServerFrame(error=error), [conn_id])
+
+    def _interrupt(self, interrupt: room_pb2.Interrupt) -> None:
+        stopped = self._d.replies.interrupt(self.room_id, interrupt.reply_id)
+        if interrupt.reply_id and not stopped:
+            raise RoomError(
+                room_pb2.ERROR_CODE_UNKNOWN_REPLY, "That reply is not streaming any more."
+            )
+
+    async def _went_offline(self, participant_id: str) -> None:
+        if self._d.presence.disconnect(self.room_id, participant_id):
+            await self._d.log.ephemeral(
+                self.room_id,
+                room_pb2.RoomEvent(
+                    presence=room_pb2.Presence(participant_id=participant_id, online=False)
+                ),
+            )

@@ -1,0 +1,67 @@
+"""A scripted Completer adapter: deterministic model behaviour (streams,
+failures, hangs) that a real small model cannot produce on demand. The real
+chat service is exercised in the end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from chorus.v1 import chat_pb2
+from chorus_room.ports.completer import CompletionError
+
+
+@dataclass
+class Script:
+    tokens: list[str] = field(default_factory=lambda: ["Hello", " there", "!"])
+    delay_s: float = 0.0
+    #: Raise this after the tokens.
+    error: CompletionError | None = None
+    #: Send this error chunk after the tokens.
+    error_chunk: chat_pb2.ChatError | None = None
+    #: Never finish (until cancelled).
+    hang: bool = False
+    finish: chat_pb2.FinishReason = chat_pb2.FINISH_REASON_STOP
+
+
+class ScriptedCompleter:
+    def __init__(self, script: Callable[[chat_pb2.CompleteRequest], Script] | None = None) -> None:
+        self.script = script or (lambda _r: Script())
+        self.requests: list[chat_pb2.CompleteRequest] = []
+        self.cancelled = 0
+
+    async def complete(
+        self, request: chat_pb2.CompleteRequest
+    ) -> AsyncIterator[chat_pb2.CompleteChunk]:
+        self.requests.append(request)
+        script = self.script(request)
+        try:
+            for token in script.tokens:
+                if script.delay_s:
+                    await asyncio.sleep(script.delay_s)
+                yield chat_pb2.CompleteChunk(text=token)
+            if script.hang:
+                await asyncio.Event().wait()
+            if script.error is not None:
+                raise script.error
+            if script.error_chunk is not None:
+                yield chat_pb2.CompleteChunk(error=script.error_chunk)
+                return
+            yield chat_pb2.CompleteChunk(finish=script.finish)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+
+    async def list_models(self) -> chat_pb2.ListModelsResponse:
+        return chat_pb2.ListModelsResponse(
+            models=[
+                chat_pb2.ModelInfo(
+                    id="tiny", display_name="Tiny", provider="llama_cpp", available=True
+                )
+            ],
+            default_model="tiny",
+        )
+
+    async def aclose(self) -> None:
+        return None
