@@ -1,0 +1,28 @@
+import { useEffect, useState } from 'react';
+import { copyText } from '../../lib/clipboard';
+
+interface Props {
+  text: string;
+  label?: string;
+  className?: string;
+  testId?: string;
+}
+
+export function CopyButton({ text, label = 'Copy', className = 'button', testId }: Props) {
+  const [status, setStatus] = useState<'idle' | 'copied' | 'failed'>('idle');
+  useEffect(() => {
+    if (status === 'idle') return;
+    const t = setTimeout(() => setStatus('idle'), 1800);
+    return () => clearTimeout(t);
+  }, [status]);
+  return (
+    <button
+      type="button"
+      className={className}
+      data-testid={testId}
+      onClick={() => void copyText(text).then((ok) => setStatus(ok ? 'copied' : 'failed'))}
+    >
+      {status === 'copied' ? 'Copied ✓' : status === 'failed' ? 'Copy failed' : label}
+    </button>
+  );
+}

@@ -1,0 +1,83 @@
+import { memo } from 'react';
+import type { Message, Participant } from '../../api/models';
+import { formatFull, formatTime } from '../../lib/time';
+import { Avatar } from '../common/Avatar';
+import { MessageText } from './MessageText';
+import { ReplyQuote } from './ReplyQuote';
+
+interface Props {
+  seq: number;
+  message: Message;
+  author: Participant | null;
+  replyTarget: Message | null;
+  showQuote: boolean;
+  /** Follows a message by the same author: no avatar or header. */
+  continued: boolean;
+  isYou: boolean;
+  names: readonly string[];
+  onReply: (m: Message) => void;
+  onJump: (messageId: string) => void;
+}
+
+const STATUS_TAGS: Partial<Record<Message['status'], { text: string; title: string }>> = {
+  interrupted: { text: 'stopped', title: 'Stopped before it finished' },
+  truncated: { text: 'cut short', title: 'Reached its length limit' },
+};
+
+export const MessageItem = memo(function MessageItem({
+  seq,
+  message: m,
+  author,
+  replyTarget,
+  showQuote,
+  continued,
+  isYou,
+  names,
+  onReply,
+  onJump,
+}: Props) {
+  const persona = m.authorKind === 'persona';
+  const tag = STATUS_TAGS[m.status];
+  const name = m.authorName || author?.name || 'Someone';
+  return (
+    <article
+      className={`message${persona ? ' message-persona' : ''}${isYou ? ' message-you' : ''}${continued ? ' message-continued' : ''}`}
+      data-testid="message"
+      data-author={name}
+      data-seq={seq}
+      data-kind={m.authorKind}
+      data-message-id={m.id}
+      data-status={m.status}
+    >
+      {continued ? (
+        <time className="message-gutter-time" title={formatFull(m.createdAtMs)}>
+          {formatTime(m.createdAtMs)}
+        </time>
+      ) : (
+        <Avatar name={name} kind={m.authorKind} />
+      )}
+      <div className="message-main">
+        <header className={continued ? 'message-head visually-hidden' : 'message-head'}>
+          <span className="message-author">{name}</span>
+          {persona && author?.title && <span className="message-title">{author.title}</span>}
+          {isYou && <span className="message-title">you</span>}
+          <time className="message-time" title={formatFull(m.createdAtMs)}>
+            {formatTime(m.createdAtMs)}
+          </time>
+          {tag && (
+            <span className="status-tag" title={tag.title}>
+              {tag.text}
+            </span>
+          )}
+        </header>
+        {showQuote && <ReplyQuote target={replyTarget} onJump={onJump} />}
+        <MessageText text={m.text} names={names} />
+      </div>
+      <div className="message-actions">
+        <button type="button" className="button tiny ghost" onClick={() => onReply(m)} data-testid="reply-action">
+          Reply
+        </button>
+      </div>
+    </article>
+  );
+});
