@@ -18,10 +18,9 @@ from pathlib import Path
 
 import grpc
 from chorus.v1 import chat_pb2, chat_pb2_grpc, room_pb2
-from google.protobuf import json_format
-
 from chorus_room.config import RoomSettings
 from chorus_room.domain.prompt import RoomContext, build_messages
+from google.protobuf import json_format
 
 from tests.stack import Stack
 from tests.ws_client import Member, create_room
@@ -36,13 +35,17 @@ def same_prompt(welcome: dict[str, object]) -> list[chat_pb2.ChatMessage]:
     room = json_format.ParseDict(welcome["room"], room_pb2.Room(), ignore_unknown_fields=True)
     you = json_format.ParseDict(welcome["you"], room_pb2.Participant(), ignore_unknown_fields=True)
     ada = next(p for p in room.participants if p.name == "Ada")
-    participants = [*room.participants] + ([] if any(p.id == you.id for p in room.participants) else [you])
+    participants = [*room.participants] + (
+        [] if any(p.id == you.id for p in room.participants) else [you]
+    )
     trigger = room_pb2.Message(author_id=you.id, author_name=you.name, text=f"@Ada {PROMPT}")
     context = RoomContext(name=room.name, description=room.description, participants=participants)
     return build_messages(ada, context, [trigger], RoomSettings().context_token_budget)
 
 
-async def direct(stack: Stack, model: str, messages: list[chat_pb2.ChatMessage]) -> tuple[float, float, int]:
+async def direct(
+    stack: Stack, model: str, messages: list[chat_pb2.ChatMessage]
+) -> tuple[float, float, int]:
     async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.chat_port}") as channel:
         stub = chat_pb2_grpc.ChatServiceStub(channel)
         request = chat_pb2.CompleteRequest(
@@ -83,7 +86,9 @@ async def main(model: str, runs: int) -> None:
     stack.start()
     try:
         persona = {
-            "name": "Ada", "systemPrompt": SYSTEM, "model": model,
+            "name": "Ada",
+            "systemPrompt": SYSTEM,
+            "model": model,
             "generation": {"maxTokens": MAX_TOKENS, "temperature": 0.0},
         }
         d_runs, r_runs = [], []
@@ -103,18 +108,24 @@ async def main(model: str, runs: int) -> None:
     def show(label: str, rows: list[tuple[float, float, int]]) -> tuple[float, float]:
         ttft = statistics.median(r[0] for r in rows) * 1000
         tps = statistics.median(r[1] for r in rows)
-        print(f"{label:<28} TTFT median {ttft:7.1f} ms   {tps:6.1f} chunks/s   ({[r[2] for r in rows]} chunks)")
+        print(
+            f"{label:<28} TTFT median {ttft:7.1f} ms   {tps:6.1f} chunks/s   ({[r[2] for r in rows]} chunks)"
+        )
         return ttft, tps
 
     print(f"model {model}, {runs} runs, max_tokens {MAX_TOKENS}")
     d_ttft, d_tps = show("chat service directly", d_runs)
     r_ttft, r_tps = show("through gateway (WebSocket)", r_runs)
-    print(f"relay adds {r_ttft - d_ttft:+.1f} ms to the first token (same prompt both ways);"
-          f" throughput {100 * r_tps / d_tps:.1f} % of direct")
+    print(
+        f"relay adds {r_ttft - d_ttft:+.1f} ms to the first token (same prompt both ways);"
+        f" throughput {100 * r_tps / d_tps:.1f} % of direct"
+    )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()

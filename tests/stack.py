@@ -92,17 +92,26 @@ class Stack:
             CHORUS_GATEWAY_PORT=str(self.gateway_port),
             CHORUS_GATEWAY_ROOM_TARGET=f"127.0.0.1:{self.room_port}",
             CHORUS_GATEWAY_CHAT_TARGET=f"127.0.0.1:{self.chat_port}",
-            CHORUS_GATEWAY_WEB_DIST=os.environ.get("CHORUS_TEST_WEB_DIST", str(ROOT / "web" / "dist")),
+            CHORUS_GATEWAY_WEB_DIST=os.environ.get(
+                "CHORUS_TEST_WEB_DIST", str(ROOT / "web" / "dist")
+            ),
         )
         return env
 
     def start(self) -> None:
         env = self.env()
-        for name, port in (("chat", self.chat_port), ("room", self.room_port), ("gateway", self.gateway_port)):
-            log = (self.workdir / f"{name}.log").open("wb")
-            self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", f"chorus_{name}"], env=env, stdout=log, stderr=subprocess.STDOUT
-            )
+        for name, port in (
+            ("chat", self.chat_port),
+            ("room", self.room_port),
+            ("gateway", self.gateway_port),
+        ):
+            with (self.workdir / f"{name}.log").open("wb") as log:
+                self.procs[name] = subprocess.Popen(
+                    [sys.executable, "-m", f"chorus_{name}"],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
             wait_for_port(port, self.procs[name])
         self.wait_ready()
 

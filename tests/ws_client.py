@@ -14,10 +14,13 @@ from websockets.asyncio.client import ClientConnection, connect
 Frame = dict[str, Any]
 
 
-async def create_room(http: str, *personas: dict[str, Any], name: str = "E2E room", description: str = "") -> Frame:
+async def create_room(
+    http: str, *personas: dict[str, Any], name: str = "E2E room", description: str = ""
+) -> Frame:
     async with httpx.AsyncClient(base_url=http, timeout=30) as client:
         response = await client.post(
-            "/api/rooms", json={"name": name, "description": description, "personas": list(personas)}
+            "/api/rooms",
+            json={"name": name, "description": description, "personas": list(personas)},
         )
         assert response.status_code == 201, response.text
         created: Frame = response.json()
@@ -35,7 +38,9 @@ class Member:
     async def connect(self) -> None:
         self.ws = await connect(self.url, max_size=2**22)
 
-    async def join(self, invite: str, name: str, *, token: str = "", after_seq: int | None = None) -> Frame:
+    async def join(
+        self, invite: str, name: str, *, token: str = "", after_seq: int | None = None
+    ) -> Frame:
         await self.connect()
         join: Frame = {"inviteToken": invite, "displayName": name}
         if token:
@@ -54,7 +59,9 @@ class Member:
 
     async def say(self, text: str, *, client_msg_id: str = "", ref: str = "") -> str:
         client_msg_id = client_msg_id or uuid.uuid4().hex
-        await self.send_frame({"ref": ref or client_msg_id, "send": {"clientMsgId": client_msg_id, "text": text}})
+        await self.send_frame(
+            {"ref": ref or client_msg_id, "send": {"clientMsgId": client_msg_id, "text": text}}
+        )
         return client_msg_id
 
     async def next(self, predicate: Callable[[Frame], bool], within: float = 60.0) -> Frame:
@@ -65,12 +72,16 @@ class Member:
                 self.frames.append(frame)
                 seq = int(frame.get("event", {}).get("seq", 0))
                 if seq:
-                    assert seq > self.last_seq, f"seq {seq} after {self.last_seq}: duplicate or out of order"
+                    assert seq > self.last_seq, (
+                        f"seq {seq} after {self.last_seq}: duplicate or out of order"
+                    )
                     self.last_seq = seq
                 if predicate(frame):
                     return frame
 
-    async def events_until(self, predicate: Callable[[Frame], bool], within: float = 60.0) -> list[Frame]:
+    async def events_until(
+        self, predicate: Callable[[Frame], bool], within: float = 60.0
+    ) -> list[Frame]:
         start = len(self.frames)
         await self.next(lambda f: "event" in f and predicate(f["event"]), within)
         return [f["event"] for f in self.frames[start:] if "event" in f]

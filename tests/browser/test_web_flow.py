@@ -27,7 +27,7 @@ ARGS = [
 
 @pytest_asyncio.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists():
+    if not shutil.which(CHROMIUM):
         raise RuntimeError("Chromium is missing: run scripts/test.sh (it installs it)")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -38,18 +38,26 @@ async def browser() -> AsyncIterator[Browser]:
 async def join(page: Page, name: str) -> None:
     await page.get_by_test_id("join-name").fill(name)
     await page.get_by_test_id("join-submit").click()
-    await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "live", timeout=15_000)
+    await expect(page.get_by_test_id("connection-status")).to_have_attribute(
+        "data-state", "live", timeout=15_000
+    )
 
 
 @pytest.mark.asyncio
-async def test_create_join_mention_and_stream(stack: Stack, browser: Browser, tmp_path: Path) -> None:
+async def test_create_join_mention_and_stream(
+    stack: Stack, browser: Browser, tmp_path: Path
+) -> None:
     owner = await (await browser.new_context()).new_page()
     await owner.goto(stack.http)
     await owner.get_by_test_id("create-room-name").fill("Browser room")
-    await owner.get_by_test_id("create-room-description").fill("Where the browser test talks to Ada.")
+    await owner.get_by_test_id("create-room-description").fill(
+        "Where the browser test talks to Ada."
+    )
     await owner.get_by_test_id("persona-name-0").fill("Ada")
     await owner.get_by_test_id("persona-title-0").fill("Mathematician")
-    await owner.get_by_test_id("persona-prompt-0").fill("You are Ada. Answer in one short sentence.")
+    await owner.get_by_test_id("persona-prompt-0").fill(
+        "You are Ada. Answer in one short sentence."
+    )
     await owner.get_by_test_id("create-room-submit").click()
     invite_link = await owner.get_by_test_id("invite-link").inner_text(timeout=15_000)
     assert "/r/" in invite_link and "#invite=" in invite_link
@@ -63,7 +71,9 @@ async def test_create_join_mention_and_stream(stack: Stack, browser: Browser, tm
     await guest.get_by_test_id("composer").fill("@Ada hello, who are you?")
     await guest.get_by_test_id("send").click()
     for page in (owner, guest):
-        await expect(page.locator('[data-testid="message"][data-author="Gus"]')).to_have_count(1, timeout=10_000)
+        await expect(page.locator('[data-testid="message"][data-author="Gus"]')).to_have_count(
+            1, timeout=10_000
+        )
     # The reply streams (a live bubble) and then lands as Ada's message on both pages.
     await expect(guest.get_by_test_id("streaming-reply")).to_have_count(1, timeout=30_000)
     for page in (owner, guest):

@@ -23,7 +23,17 @@ def test_the_doc_has_a_complete_exchange() -> None:
     for _, body in examples():
         frame = json.loads(body)
         kinds |= set(frame) | set(frame.get("event", {}))
-    assert {"join", "welcome", "send", "ack", "replyDelta", "message", "interrupt", "replyEnded", "error"} <= kinds
+    assert {
+        "join",
+        "welcome",
+        "send",
+        "ack",
+        "replyDelta",
+        "message",
+        "interrupt",
+        "replyEnded",
+        "error",
+    } <= kinds
 
 
 @pytest.mark.parametrize(("side", "body"), examples())

@@ -12,7 +12,12 @@ import pytest
 from ..stack import Stack
 from ..ws_client import Member, create_room, kind
 
-ADA = {"name": "Ada", "title": "Mathematician", "systemPrompt": "You are Ada. Answer briefly.", "model": "smollm2-135m"}
+ADA = {
+    "name": "Ada",
+    "title": "Mathematician",
+    "systemPrompt": "You are Ada. Answer briefly.",
+    "model": "smollm2-135m",
+}
 
 
 def ended(event: dict[str, object]) -> bool:
@@ -29,7 +34,9 @@ async def test_two_people_see_the_same_history_and_the_same_streamed_reply(stack
     await alice.next(lambda f: "ack" in f)
     await bob.join(invite, "Bob", after_seq=0)
 
-    bob_backlog = await bob.events_until(lambda e: "message" in e and e["message"]["text"] == "Hello everyone")
+    bob_backlog = await bob.events_until(
+        lambda e: "message" in e and e["message"]["text"] == "Hello everyone"
+    )
     assert [kind(e) for e in bob_backlog] == ["participantJoined", "participantJoined", "message"]
 
     await bob.say("@ada what is two plus two?")
@@ -37,19 +44,27 @@ async def test_two_people_see_the_same_history_and_the_same_streamed_reply(stack
     bob_events = await bob.events_until(ended)
 
     def reply_view(events: list[dict[str, object]]) -> list[tuple[str, object]]:
-        return [(kind(e), e.get("seq")) for e in events if kind(e) in ("message", "replyStarted", "replyDelta", "replyEnded")]
+        return [
+            (kind(e), e.get("seq"))
+            for e in events
+            if kind(e) in ("message", "replyStarted", "replyDelta", "replyEnded")
+        ]
 
     # The same stream, in the same order, for both (Alice also saw Bob join and the presence events).
     assert reply_view(alice_events)[-len(reply_view(bob_events)) :] == reply_view(bob_events)
     deltas = "".join(e["replyDelta"]["text"] for e in bob_events if "replyDelta" in e)  # type: ignore[index]
-    final = [e["message"] for e in bob_events if "message" in e and e["message"]["authorName"] == "Ada"]  # type: ignore[index]
+    final = [
+        e["message"] for e in bob_events if "message" in e and e["message"]["authorName"] == "Ada"
+    ]  # type: ignore[index]
     assert len(final) == 1 and deltas.strip() and final[0]["text"] == deltas.strip()
     assert final[0]["authorKind"] == "PARTICIPANT_KIND_PERSONA"
     end = bob_events[-1]["replyEnded"]
     assert end["outcome"] == "REPLY_OUTCOME_COMPLETED" and end["replyId"] == final[0]["id"]  # type: ignore[index]
 
     async with httpx.AsyncClient(base_url=stack.http) as client:
-        history = (await client.get(f"/api/rooms/{room_id}/history", headers={"X-Chorus-Invite": invite})).json()
+        history = (
+            await client.get(f"/api/rooms/{room_id}/history", headers={"X-Chorus-Invite": invite})
+        ).json()
     stored = [e["message"]["text"] for e in history["events"] if "message" in e]
     assert stored == ["Hello everyone", "@ada what is two plus two?", final[0]["text"]]
     assert alice.last_seq == bob.last_seq == int(history["events"][-1]["seq"])
@@ -81,7 +96,10 @@ async def test_any_member_can_stop_a_reply_and_the_model_is_freed(stack: Stack) 
     # The model is free at once: the next question is answered.
     await alice.say("@Ada are you there?")
     again = await alice.events_until(ended, within=60)
-    assert again[-1]["replyEnded"]["outcome"] in ("REPLY_OUTCOME_COMPLETED", "REPLY_OUTCOME_DECLINED")
+    assert again[-1]["replyEnded"]["outcome"] in (
+        "REPLY_OUTCOME_COMPLETED",
+        "REPLY_OUTCOME_DECLINED",
+    )
     await alice.close()
     await bob.close()
 
@@ -106,8 +124,12 @@ async def test_reconnect_resumes_without_loss_or_duplicate(stack: Stack) -> None
     back.last_seq = seen
     rejoined = await back.join(invite, "Alice", token=welcome["participantToken"], after_seq=seen)
     assert rejoined["you"]["id"] == welcome["you"]["id"]
-    missed = await back.events_until(lambda e: "message" in e and e["message"]["text"] == "while away 4")
-    assert [e["message"]["text"] for e in missed if "message" in e] == [f"while away {i}" for i in range(5)]
+    missed = await back.events_until(
+        lambda e: "message" in e and e["message"]["text"] == "while away 4"
+    )
+    assert [e["message"]["text"] for e in missed if "message" in e] == [
+        f"while away {i}" for i in range(5)
+    ]
     durable = [int(e["seq"]) for e in missed if e.get("seq")]
     assert durable == list(range(seen + 1, seen + 1 + len(durable)))
 
@@ -118,8 +140,12 @@ async def test_reconnect_resumes_without_loss_or_duplicate(stack: Stack) -> None
     second = await back.next(lambda f: "ack" in f)
     assert first["ack"]["seq"] == second["ack"]["seq"] and second["ack"].get("duplicate") is True
     async with httpx.AsyncClient(base_url=stack.http) as client:
-        history = (await client.get(f"/api/rooms/{room_id}/history", headers={"X-Chorus-Invite": invite})).json()
-    assert [e["message"]["text"] for e in history["events"] if "message" in e].count("retry me") == 1
+        history = (
+            await client.get(f"/api/rooms/{room_id}/history", headers={"X-Chorus-Invite": invite})
+        ).json()
+    assert [e["message"]["text"] for e in history["events"] if "message" in e].count(
+        "retry me"
+    ) == 1
     await back.close()
     await bob.close()
 

@@ -141,6 +141,7 @@ async def test_mention_streams_a_reply_and_stores_it_once(harness: RoomHarness) 
     request = harness.completer.requests[-1]
     assert "A lab for testing." in request.messages[0].content
     assert request.messages[-1].content == "Bob: hello @ada"
+    assert list(request.settings.stop) == ["\nAda:", "\nBob:"]
     assert len(harness.completer.requests) == 1  # Grace was not asked
     await gw.aclose()
 
@@ -325,6 +326,7 @@ async def test_bad_input_gets_typed_errors_and_the_connection_keeps_working(
         ),
     )
     assert twice.code == room_pb2.ERROR_CODE_ALREADY_JOINED
+    assert not twice.fatal
     big = await error_for(
         "a", room_pb2.ClientFrame(ref="big", send=room_pb2.SendMessage(text="x" * 5000))
     )

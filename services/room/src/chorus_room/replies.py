@@ -19,7 +19,7 @@ from chorus.v1 import chat_pb2, room_pb2
 from chorus_room.budget import ChainBudget
 from chorus_room.config import RoomSettings
 from chorus_room.domain.mentions import parse_mentions
-from chorus_room.domain.prompt import RoomContext, build_messages
+from chorus_room.domain.prompt import RoomContext, build_messages, turn_stops
 from chorus_room.domain.reply_filter import ReplyFilter
 from chorus_room.events import EventLog
 from chorus_room.ids import new_id, now_ms
@@ -202,12 +202,15 @@ class ReplyManager:
             participants=participants,
         )
         persona = reply.persona.persona
+        settings = chat_pb2.GenerationSettings()
+        settings.CopyFrom(persona.generation)
+        del settings.stop[:]
+        settings.stop.extend(turn_stops(reply.persona, history, persona.generation.stop))
+        budget = self._settings.context_token_budget
         return chat_pb2.CompleteRequest(
             model=persona.model,
-            messages=build_messages(
-                reply.persona, context, history, self._settings.context_token_budget
-            ),
-            settings=persona.generation,
+            messages=build_messages(reply.persona, context, history, budget),
+            settings=settings,
             request_id=reply.id,
         )
 

@@ -129,7 +129,8 @@ class GatewaySession:
                         raise unknown_room()
                     await self._handle(conn_id, frame)
                 except RoomError as exc:
-                    fatal = frame.HasField("join")
+                    # A failed join ends the connection; other errors leave it be.
+                    fatal = frame.HasField("join") and conn_id not in self._members
                     self._emit(
                         room_pb2.ServerFrame(error=exc.to_proto(ref=frame.ref, fatal=fatal)),
                         [conn_id],

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from chorus.v1 import chat_pb2, room_pb2
-from chorus_room.domain.prompt import RoomContext, build_messages, estimate_tokens
+from chorus_room.domain.prompt import RoomContext, build_messages, estimate_tokens, turn_stops
 
 ADA = room_pb2.Participant(
     id="p1",
@@ -62,3 +62,12 @@ def test_budget_keeps_newest_and_always_the_trigger() -> None:
     )
     tiny = build_messages(ADA, ROOM, history, 1)
     assert "message number 49" in tiny[1].content
+
+
+def test_turn_stops_end_a_reply_at_the_next_speaker() -> None:
+    history = [msg(BOB, "a"), msg(ADA, "b"), msg(BOB, "c")]
+    assert turn_stops(ADA, history) == ["\nAda:", "\nBob:"]
+    carol = room_pb2.Participant(id="h2", name="Carol")
+    dave = room_pb2.Participant(id="h3", name="Dave")
+    many = [msg(carol, "x"), msg(dave, "y"), msg(BOB, "z")]
+    assert turn_stops(ADA, many, own=["END"]) == ["END", "\nAda:", "\nBob:", "\nDave:"]

@@ -71,6 +71,28 @@ def build_messages(
     return [system, *_merge_consecutive(picked)]
 
 
+#: OpenAI-compatible APIs accept at most four stop sequences.
+MAX_STOPS = 4
+
+
+def turn_stops(
+    persona: room_pb2.Participant, history: Sequence[room_pb2.Message], own: Sequence[str] = ()
+) -> list[str]:
+    """Stop sequences that end a reply when the model starts writing the next
+    chat turn ("\nBob:"), a habit of small models given "Name: text" history.
+    The persona's own stops come first; then its own name and the most
+    recent other speakers."""
+    stops = list(own)[:MAX_STOPS]
+    names = [persona.name] + [m.author_name for m in reversed(history) if m.author_name]
+    for name in names:
+        stop = f"\n{name}:"
+        if len(stops) >= MAX_STOPS:
+            break
+        if stop not in stops:
+            stops.append(stop)
+    return stops
+
+
 def _turn(persona: room_pb2.Participant, message: room_pb2.Message) -> chat_pb2.ChatMessage:
     if message.author_id == persona.id:
         return chat_pb2.ChatMessage(role=chat_pb2.CHAT_ROLE_ASSISTANT, content=message.text)
