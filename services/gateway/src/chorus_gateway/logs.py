@@ -1,0 +1,31 @@
+"""Logging setup. Uvicorn's access and connection lines carry the request's
+path with its query string: this filter cuts the query off, so nothing that
+a client puts there reaches the logs. Headers and tokens are never logged."""
+
+from __future__ import annotations
+
+import logging
+
+
+class DropQueryStrings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any(isinstance(a, str) and "?" in a for a in args):
+            record.args = tuple(
+                a.split("?", 1)[0] if isinstance(a, str) and a.startswith("/") else a for a in args
+            )
+        return True
+
+
+def install_filters() -> None:
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, DropQueryStrings) for f in logger.filters):
+            logger.addFilter(DropQueryStrings())
+
+
+def configure(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    install_filters()
