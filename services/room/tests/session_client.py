@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 from collections.abc import Callable
 
 from chorus.v1 import room_pb2, room_pb2_grpc
@@ -14,19 +15,24 @@ class SessionClient:
         self.room_id = room_id
         self._opened = False
         self.received: list[room_pb2.SessionResponse] = []
+        self._unread: collections.deque[room_pb2.SessionResponse] = collections.deque()
 
     async def _open(self) -> None:
         if not self._opened:
             self._opened = True
-            await self.call.write(
+            await self.write(
                 room_pb2.SessionRequest(
                     open=room_pb2.SessionOpen(room_id=self.room_id, gateway_id="test")
                 )
             )
 
+    async def write(self, *requests: room_pb2.SessionRequest) -> None:
+        """One batch (one gRPC message) of requests."""
+        await self.call.write(room_pb2.SessionRequests(requests=requests))
+
     async def frame(self, conn_id: str, frame: room_pb2.ClientFrame) -> None:
         await self._open()
-        await self.call.write(
+        await self.write(
             room_pb2.SessionRequest(frame=room_pb2.ConnectionFrame(conn_id=conn_id, frame=frame))
         )
 
@@ -58,9 +64,7 @@ class SessionClient:
         )
 
     async def close_conn(self, conn_id: str) -> None:
-        await self.call.write(
-            room_pb2.SessionRequest(closed=room_pb2.ConnectionClosed(conn_id=conn_id))
-        )
+        await self.write(room_pb2.SessionRequest(closed=room_pb2.ConnectionClosed(conn_id=conn_id)))
 
     async def next_for(
         self,
@@ -71,8 +75,11 @@ class SessionClient:
         """The next response delivered to conn_id that matches (others are kept)."""
         async with asyncio.timeout(within):
             while True:
-                response = await self.call.read()
-                assert isinstance(response, room_pb2.SessionResponse), response
+                if not self._unread:
+                    batch = await self.call.read()
+                    assert isinstance(batch, room_pb2.SessionResponses), batch
+                    self._unread.extend(batch.responses)
+                response = self._unread.popleft()
                 self.received.append(response)
                 if (not response.conn_ids or conn_id in response.conn_ids) and predicate(response):
                     return response

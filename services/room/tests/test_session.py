@@ -381,3 +381,28 @@ async def test_presence_and_welcome_show_active_replies(harness: RoomHarness) ->
     await gw.frame("a", room_pb2.ClientFrame(interrupt=room_pb2.Interrupt()))
     await gw.events_until("a", reply_ended)
     await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_requests_batched_with_open_are_all_handled_in_order(harness: RoomHarness) -> None:
+    created = await harness.create_room()
+    gw = harness.session(created.room.id)
+    gw._opened = True
+    join = room_pb2.Join(invite_token=created.invite_token, display_name="Bob")
+    await gw.write(
+        room_pb2.SessionRequest(open=room_pb2.SessionOpen(room_id=created.room.id, gateway_id="t")),
+        room_pb2.SessionRequest(
+            frame=room_pb2.ConnectionFrame(conn_id="a", frame=room_pb2.ClientFrame(join=join))
+        ),
+        *(
+            room_pb2.SessionRequest(
+                frame=room_pb2.ConnectionFrame(
+                    conn_id="a", frame=room_pb2.ClientFrame(send=room_pb2.SendMessage(text=f"m{i}"))
+                )
+            )
+            for i in range(5)
+        ),
+    )
+    events = await gw.events_until("a", lambda e: e.message.text == "m4")
+    assert [e.message.text for e in events if e.HasField("message")] == [f"m{i}" for i in range(5)]
+    await gw.aclose()

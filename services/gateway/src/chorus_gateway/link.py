@@ -30,6 +30,8 @@ log = logging.getLogger("chorus.gateway.link")
 
 #: Seconds ``aclose`` waits for the room service to finish the stream.
 CLOSE_GRACE_S = 2.0
+#: Most requests sent as one gRPC message.
+MAX_BATCH = 256
 
 
 class Member(Protocol):
@@ -139,15 +141,21 @@ class RoomLink:
     # ------------------------------------------------------------ loops
 
     async def _write_loop(self, call: SessionCall) -> None:
+        """Send whatever is queued as one batch (one gRPC message)."""
         try:
             while True:
-                request = await self._requests.get()
-                if request is None:
+                batch = [await self._requests.get()]
+                while len(batch) < MAX_BATCH and not self._requests.empty():
+                    batch.append(self._requests.get_nowait())
+                requests = [r for r in batch if r is not None]
+                if requests:
+                    await call.write(room_pb2.SessionRequests(requests=requests))
+                    for request in requests:
+                        if request.HasField("frame"):
+                            self._frame_slots.release()
+                if None in batch:
                     await call.done_writing()
                     return
-                await call.write(request)
-                if request.HasField("frame"):
-                    self._frame_slots.release()
         except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
             return  # the reader sees the stream's failure and reports it
 
@@ -155,11 +163,12 @@ class RoomLink:
         failure: grpc.aio.AioRpcError | None = None
         try:
             while True:
-                response = await call.read()
-                if response is EOF:
+                batch = await call.read()
+                if batch is EOF:
                     break
-                assert isinstance(response, room_pb2.SessionResponse)
-                self._dispatch(response)
+                assert isinstance(batch, room_pb2.SessionResponses)
+                for response in batch.responses:
+                    self._dispatch(response)
         except grpc.aio.AioRpcError as exc:
             failure = exc
         except Exception:

@@ -94,16 +94,19 @@ class RoomServicer(room_pb2_grpc.RoomServiceServicer):  # type: ignore[misc]
         return await _guard(context, lambda: self._rooms.history(request))
 
     async def RoomSession(self, request_iterator: object, context: Context) -> None:
-        first = await context.read()
-        if not isinstance(first, room_pb2.SessionRequest) or not first.HasField("open"):
+        batch = await context.read()
+        if not isinstance(batch, room_pb2.SessionRequests) or not (
+            batch.requests and batch.requests[0].HasField("open")
+        ):
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, "The first request must be `open`."
             )
-        assert isinstance(first, room_pb2.SessionRequest)
+        assert isinstance(batch, room_pb2.SessionRequests)
+        first, pending = batch.requests[0], batch.requests[1:]
         session = GatewaySession(self._deps, first.open.room_id)
         log.info("session opened room=%s gateway=%s", first.open.room_id, first.open.gateway_id)
         try:
-            await session.run(context)
+            await session.run(context, pending)
         except* StreamLagging:
             log.warning("room %s: dropping a lagging gateway stream", first.open.room_id)
             await context.abort(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -37,6 +37,8 @@ HUMAN = room_pb2.PARTICIPANT_KIND_HUMAN
 PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
 _MAX_CLIENT_MSG_ID = 64
 _TYPING_INTERVAL_S = 1.0
+#: Most responses sent as one gRPC message.
+_MAX_BATCH = 256
 SessionContext: TypeAlias = (
     "grpc.aio.ServicerContext[room_pb2.SessionRequest, room_pb2.SessionResponse]"
 )
@@ -75,7 +77,10 @@ class GatewaySession:
 
     # ---------------------------------------------------------------- run
 
-    async def run(self, context: SessionContext) -> None:
+    async def run(
+        self, context: SessionContext, pending: Sequence[room_pb2.SessionRequest] = ()
+    ) -> None:
+        """Serve the stream; ``pending`` are requests that came with ``open``."""
         room = await self._store.get_room(self.room_id)
         async with self._d.log.bus.subscribe(channel(self.room_id)) as subscription:
             if room is not None:
@@ -85,7 +90,7 @@ class GatewaySession:
                 async with asyncio.TaskGroup() as tg:
                     writer = tg.create_task(self._write_loop(context))
                     deliver = tg.create_task(self._bus_loop(subscription))
-                    await self._read_loop(context, exists=room is not None)
+                    await self._read_loop(context, pending, exists=room is not None)
                     await self._out.join()
                     writer.cancel()
                     deliver.cancel()
@@ -95,12 +100,16 @@ class GatewaySession:
                 self._members.clear()
 
     async def _write_loop(self, context: SessionContext) -> None:
+        """Send whatever is queued as one batch (one gRPC message)."""
         while True:
-            response = await self._out.get()
+            batch = [await self._out.get()]
+            while len(batch) < _MAX_BATCH and not self._out.empty():
+                batch.append(self._out.get_nowait())
             try:
-                await context.write(response)
+                await context.write(room_pb2.SessionResponses(responses=batch))
             finally:
-                self._out.task_done()
+                for _ in batch:
+                    self._out.task_done()
 
     async def _bus_loop(self, subscription: Subscription) -> None:
         async for payload in subscription:
@@ -111,44 +120,47 @@ class GatewaySession:
                     await self._deliver(message.event)
 
     async def _read_loop(
-        self,
-        context: SessionContext,
-        *,
-        exists: bool,
+        self, context: SessionContext, pending: Sequence[room_pb2.SessionRequest], *, exists: bool
     ) -> None:
+        for request in pending:
+            await self._request(request, exists=exists)
         while True:
-            request = await context.read()
-            if request is grpc.aio.EOF:
+            batch = await context.read()
+            if batch is grpc.aio.EOF:
                 return
-            assert isinstance(request, room_pb2.SessionRequest)
-            kind = request.WhichOneof("kind")
-            if kind == "frame":
-                conn_id, frame = request.frame.conn_id, request.frame.frame
-                try:
-                    if not exists:
-                        raise unknown_room()
-                    await self._handle(conn_id, frame)
-                except RoomError as exc:
-                    # A failed join ends the connection; other errors leave it be.
-                    fatal = frame.HasField("join") and conn_id not in self._members
-                    self._emit(
-                        room_pb2.ServerFrame(error=exc.to_proto(ref=frame.ref, fatal=fatal)),
-                        [conn_id],
-                        close=fatal,
-                    )
-                except StoreError as exc:
-                    log.error("room %s: store error: %s", self.room_id, exc)
-                    error = room_pb2.Error(
-                        code=room_pb2.ERROR_CODE_UNAVAILABLE,
-                        message="Storage is unavailable; try again.",
-                        ref=frame.ref,
-                        retryable=True,
-                    )
-                    self._emit(room_pb2.ServerFrame(error=error), [conn_id])
-            elif kind == "closed":
-                member = self._members.pop(request.closed.conn_id, None)
-                if member is not None:
-                    await self._went_offline(member.participant.id)
+            assert isinstance(batch, room_pb2.SessionRequests)
+            for request in batch.requests:
+                await self._request(request, exists=exists)
+
+    async def _request(self, request: room_pb2.SessionRequest, *, exists: bool) -> None:
+        kind = request.WhichOneof("kind")
+        if kind == "frame":
+            conn_id, frame = request.frame.conn_id, request.frame.frame
+            try:
+                if not exists:
+                    raise unknown_room()
+                await self._handle(conn_id, frame)
+            except RoomError as exc:
+                # A failed join ends the connection; other errors leave it be.
+                fatal = frame.HasField("join") and conn_id not in self._members
+                self._emit(
+                    room_pb2.ServerFrame(error=exc.to_proto(ref=frame.ref, fatal=fatal)),
+                    [conn_id],
+                    close=fatal,
+                )
+            except StoreError as exc:
+                log.error("room %s: store error: %s", self.room_id, exc)
+                error = room_pb2.Error(
+                    code=room_pb2.ERROR_CODE_UNAVAILABLE,
+                    message="Storage is unavailable; try again.",
+                    ref=frame.ref,
+                    retryable=True,
+                )
+                self._emit(room_pb2.ServerFrame(error=error), [conn_id])
+        elif kind == "closed":
+            member = self._members.pop(request.closed.conn_id, None)
+            if member is not None:
+                await self._went_offline(member.participant.id)
 
     # ------------------------------------------------------------ output
 
