@@ -23,7 +23,9 @@ step "Set up in $((SECONDS - started)) s"
 
 mkdir -p "$DATA_DIR/logs"
 pids=()
+stopping=0
 stop_all() {
+  stopping=1
   trap - INT TERM EXIT
   if [[ ${#pids[@]} -gt 0 ]]; then
     step "Stopping Chorus"
@@ -65,4 +67,7 @@ MSG
   sleep 1
 done
 wait -n "${pids[@]}" || true
+[[ $stopping -eq 1 ]] && exit 0
+sleep 0.2  # Ctrl+C reaches the services too; let the trap run first
+[[ $stopping -eq 1 ]] && exit 0
 die "a service stopped; shutting down the others"
