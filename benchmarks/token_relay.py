@@ -22,9 +22,10 @@ from chorus_room.config import RoomSettings
 from chorus_room.domain.prompt import RoomContext, build_messages
 from google.protobuf import json_format
 
-from tests.stack import Stack
+from tests.stack import REGISTRY, ROOT, Stack
 from tests.ws_client import Member, create_room
 
+DEFAULT_REGISTRY = ROOT / "services" / "chat" / "models.toml"
 PROMPT = "Explain in a few sentences why the sky is blue."
 SYSTEM = "You are Ada, a helpful physicist."
 MAX_TOKENS = 64
@@ -82,7 +83,8 @@ async def relayed(stack: Stack, member: Member) -> tuple[float, float, int]:
 
 
 async def main(model: str, runs: int) -> None:
-    stack = Stack(Path(tempfile.mkdtemp(prefix="chorus-bench-")))
+    registry = REGISTRY if model == "smollm2-135m" else DEFAULT_REGISTRY.read_text()
+    stack = Stack(Path(tempfile.mkdtemp(prefix="chorus-bench-")), registry=registry)
     stack.start()
     try:
         persona = {

@@ -68,6 +68,8 @@ class Stack:
     room_port: int = field(default_factory=free_port)
     gateway_port: int = field(default_factory=free_port)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    #: The chat service's model registry (TOML text).
+    registry: str = REGISTRY
 
     @property
     def http(self) -> str:
@@ -79,7 +81,7 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         registry = self.workdir / "models.toml"
-        registry.write_text(REGISTRY)
+        registry.write_text(self.registry)
         env = {k: v for k, v in os.environ.items() if not k.startswith("CHORUS_")}
         env.update(
             CHORUS_MODELS_DIR=str(MODELS_DIR),
