@@ -40,7 +40,8 @@ class RoomSettings(BaseSettings):
     max_active_replies: int = Field(default=8, ge=1)
     #: Tokens of recent history given to a persona as context (estimated).
     context_token_budget: int = Field(default=1500, ge=64)
-    #: Give up on a model that sends nothing for this long.
+    #: Give up on a model that stops sending for this long (after its first
+    #: chunk; before it, a request may wait in the model's queue).
     model_idle_timeout_s: float = Field(default=60.0, gt=0)
     #: Longest a whole reply may take.
     reply_timeout_s: float = Field(default=300.0, gt=0)

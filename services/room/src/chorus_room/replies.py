@@ -220,10 +220,12 @@ class ReplyManager:
         reply.marks["model_start"] = now_ms()
         async with asyncio.timeout(self._settings.reply_timeout_s):
             chunks = aiter(self._completer.complete(request))
+            idle_s: float | None = None  # waiting for a busy model is bounded by the reply timeout
             while True:
                 try:
-                    async with asyncio.timeout(self._settings.model_idle_timeout_s):
+                    async with asyncio.timeout(idle_s):
                         chunk = await anext(chunks)
+                    idle_s = self._settings.model_idle_timeout_s
                 except StopAsyncIteration:
                     break
                 except TimeoutError as exc:
