@@ -7,7 +7,6 @@ cancellation, fairness), never wording. One loaded model serves the module.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from chorus_chat.completion import (
     ToolCallDelta,
 )
 from chorus_chat.errors import ChatError, ErrorCode
+from chorus_chat.llama_cpp_job import JobEnd, JobPhase, JobReport
 from chorus_chat.llama_cpp_provider import LlamaCppProvider
 from chorus_chat.registry import LlamaCppModel
 
@@ -33,8 +33,9 @@ from .conftest import SMOLLM_CONTEXT
 
 pytestmark = [pytest.mark.llama, pytest.mark.asyncio(loop_scope="module")]
 
-# Generous for a loaded 2-core machine; an uncancelled run would take 10 s or more.
-CANCEL_LATENCY_S = 3.0
+# Only a guard against a hang: how fast things happen is measured by
+# benchmarks/measure.py, never asserted here.
+HANG_GUARD_S = 60.0
 PERSONA = "You are Ada, a cheerful historian. Answer in one short paragraph."
 
 
@@ -75,6 +76,19 @@ async def _collect(provider: LlamaCppProvider, request: CompletionRequest) -> li
     return [chunk async for chunk in provider.stream(request)]
 
 
+def _report(provider: LlamaCppProvider, request_id: str) -> JobReport:
+    return next(job for job in reversed(provider.recent_jobs()) if job.request_id == request_id)
+
+
+async def _until_phase(provider: LlamaCppProvider, phase: JobPhase) -> None:
+    """Poll: the phase is the worker thread's, with no event to await."""
+    async with asyncio.timeout(HANG_GUARD_S):
+        while True:
+            if provider.current_phase() is phase:
+                return
+            await asyncio.sleep(0.005)
+
+
 async def test_streams_text_then_one_done(provider: LlamaCppProvider) -> None:
     chunks = await _collect(provider, _request(max_tokens=16))
 
@@ -99,66 +113,73 @@ async def test_max_tokens_is_respected(provider: LlamaCppProvider) -> None:
 
 
 async def test_the_shared_prefix_is_reused(provider: LlamaCppProvider) -> None:
-    long_persona = PERSONA + " You know a great deal about Roman roads and aqueducts." * 20
-    request = CompletionRequest(
-        model="smollm",
-        messages=(Message(Role.SYSTEM, long_persona), Message(Role.USER, "Hello!")),
-        sampling=Sampling(max_tokens=1),
-    )
-    started = time.monotonic()
-    await _collect(provider, request)
-    cold = time.monotonic() - started
-    follow_up = CompletionRequest(
-        model="smollm",
-        messages=(Message(Role.SYSTEM, long_persona), Message(Role.USER, "And the bridges?")),
-        sampling=Sampling(max_tokens=1),
-    )
-    started = time.monotonic()
-    await _collect(provider, follow_up)
-    warm = time.monotonic() - started
+    # Starts unlike PERSONA, so the first request shares no prefix with earlier tests.
+    long_persona = "Livia is your name. " + "You know a great deal about Roman roads." * 20
 
-    assert warm < cold / 2
+    def request(text: str, request_id: str) -> CompletionRequest:
+        return CompletionRequest(
+            model="smollm",
+            messages=(Message(Role.SYSTEM, long_persona), Message(Role.USER, text)),
+            sampling=Sampling(max_tokens=1),
+            request_id=request_id,
+        )
 
+    await _collect(provider, request("Hello!", "prefix-cold"))
+    await _collect(provider, request("And the bridges?", "prefix-warm"))
 
-async def _first_text_at(provider: LlamaCppProvider, request: CompletionRequest) -> float:
-    async for chunk in provider.stream(request):
-        if isinstance(chunk, TextDelta):
-            return time.monotonic()
-    raise AssertionError("no text")
+    cold, warm = _report(provider, "prefix-cold"), _report(provider, "prefix-warm")
+    assert cold.prompt_tokens > 200
+    assert cold.prompt_tokens_evaluated > cold.prompt_tokens * 9 // 10
+    # Only the new user turn is evaluated; the persona comes from the KV cache.
+    assert warm.prompt_tokens > 200
+    assert 0 < warm.prompt_tokens_evaluated < 20
 
 
 async def test_cancelling_a_stream_frees_the_model_for_the_next_request(
     provider: LlamaCppProvider,
 ) -> None:
-    long_stream = provider.stream(_request("Write a very long story about ships.", max_tokens=1500))
+    long_stream = provider.stream(
+        _request("Write a very long story about ships.", max_tokens=1500, request_id="long")
+    )
     assert isinstance(await anext(long_stream), TextDelta)
-    waiting = asyncio.create_task(_first_text_at(provider, _request(max_tokens=4)))
+    waiting = asyncio.create_task(_collect(provider, _request(max_tokens=4, request_id="next")))
     await asyncio.sleep(0.2)
     assert not waiting.done()  # queued behind the long stream
 
-    cancelled_at = time.monotonic()
     await long_stream.aclose()
-    first_text_at = await asyncio.wait_for(waiting, 10)
+    chunks = await asyncio.wait_for(waiting, HANG_GUARD_S)
 
-    assert first_text_at - cancelled_at < CANCEL_LATENCY_S
+    assert isinstance(chunks[-1], ProviderDone)
+    long = _report(provider, "long")
+    assert long.end is JobEnd.STOPPED
+    assert 1 <= long.completion_tokens < 1500
+    assert _report(provider, "next").end is JobEnd.FINISHED
 
 
 async def test_cancelling_during_the_prompt_stops_the_evaluation(
     provider: LlamaCppProvider,
 ) -> None:
-    # ~1.8k tokens: seconds of prompt evaluation, even on an idle machine.
+    # ~1.8k tokens: seconds of prompt evaluation on a 2-core machine.
     huge = "The archives of Alexandria held scrolls on every subject. " * 150
-    evaluating = asyncio.create_task(_collect(provider, _request(huge, max_tokens=4)))
-    await asyncio.sleep(0.3)
-    waiting = asyncio.create_task(_first_text_at(provider, _request(max_tokens=4)))
+    evaluating = asyncio.create_task(
+        _collect(provider, _request(huge, max_tokens=4, request_id="huge"))
+    )
+    await _until_phase(provider, JobPhase.PROMPT)
+    waiting = asyncio.create_task(_collect(provider, _request(max_tokens=4, request_id="after")))
     await asyncio.sleep(0.05)
+    assert not waiting.done()  # queued behind the prompt
 
-    cancelled_at = time.monotonic()
     evaluating.cancel()
-    first_text_at = await asyncio.wait_for(waiting, 10)
+    chunks = await asyncio.wait_for(waiting, HANG_GUARD_S)
 
     assert evaluating.cancelled()
-    assert first_text_at - cancelled_at < CANCEL_LATENCY_S
+    assert isinstance(chunks[-1], ProviderDone)
+    huge_job = _report(provider, "huge")
+    assert huge_job.end is JobEnd.STOPPED
+    assert huge_job.prompt_aborted
+    assert huge_job.prompt_tokens_evaluated == 0
+    assert huge_job.completion_tokens == 0
+    assert _report(provider, "after").end is JobEnd.FINISHED
 
 
 async def test_queued_requests_run_in_arrival_order(provider: LlamaCppProvider) -> None:

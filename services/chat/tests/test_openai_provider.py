@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -123,11 +122,11 @@ async def test_closing_a_stream_early_frees_its_slot(provider: OpenAIProvider) -
     assert isinstance(await anext(stream), TextDelta)
     await stream.aclose()
 
-    started = time.monotonic()
-    chunks = await asyncio.wait_for(_collect(provider, _request(max_tokens=2)), 20)
+    # max_concurrency is 1: this runs only once the closed stream gave its slot back.
+    # The timeout only guards against a hang.
+    chunks = await asyncio.wait_for(_collect(provider, _request(max_tokens=2)), 60)
 
     assert isinstance(chunks[-1], ProviderDone)
-    assert time.monotonic() - started < 10
 
 
 async def test_a_stream_cut_short_is_a_provider_error(provider: OpenAIProvider) -> None:

@@ -14,6 +14,9 @@ import pytest
 import pytest_asyncio
 from chorus.v1 import chat_pb2, chat_pb2_grpc
 from chorus_chat.config import ChatSettings
+from chorus_chat.engine import build_provider
+from chorus_chat.llama_cpp_job import JobEnd, JobReport
+from chorus_chat.llama_cpp_provider import LlamaCppProvider
 from chorus_chat.registry import Registry, parse_registry
 from chorus_chat.server import ChatServer
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -22,6 +25,10 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from .conftest import SMOLLM_CONTEXT
 
 pytestmark = [pytest.mark.llama, pytest.mark.asyncio(loop_scope="module")]
+
+# Only a guard against a hang: how fast things happen is measured by
+# benchmarks/measure.py, never asserted here.
+HANG_GUARD_S = 60.0
 
 
 def _registry(smollm: Path) -> Registry:
@@ -47,9 +54,24 @@ api_key_env = "CHORUS_TEST_NEVER_SET_KEY"
     )
 
 
+def _server(smollm_path: Path, settings: ChatSettings) -> tuple[ChatServer, LlamaCppProvider]:
+    """A server whose SmolLM2 provider (built as the engine would) the test can inspect."""
+    registry = _registry(smollm_path)
+    spec = registry.get("smollm")
+    assert spec is not None
+    smollm = build_provider(spec, settings)
+    assert isinstance(smollm, LlamaCppProvider)
+    return ChatServer(settings, registry=registry, providers={"smollm": smollm}), smollm
+
+
+def _report(provider: LlamaCppProvider, request_id: str) -> JobReport:
+    return next(job for job in reversed(provider.recent_jobs()) if job.request_id == request_id)
+
+
 @dataclass
 class Running:
     server: ChatServer
+    smollm: LlamaCppProvider
     channel: grpc.aio.Channel
     stub: Any
 
@@ -57,10 +79,10 @@ class Running:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def running(smollm_path: Path) -> AsyncIterator[Running]:
     settings = ChatSettings(host="127.0.0.1", port=0, n_threads=2, preload_models=["smollm"])
-    server = ChatServer(settings, registry=_registry(smollm_path))
+    server, smollm = _server(smollm_path, settings)
     port = await server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-    yield Running(server, channel, chat_pb2_grpc.ChatServiceStub(channel))
+    yield Running(server, smollm, channel, chat_pb2_grpc.ChatServiceStub(channel))
     await channel.close()
     await server.stop(grace=1.0)
 
@@ -80,14 +102,17 @@ async def _chunks(running: Running, request: chat_pb2.CompleteRequest) -> list[A
 
 
 async def test_complete_streams_text_then_usage_then_finish(running: Running) -> None:
+    started = time.monotonic()
     chunks = await _chunks(running, _request(model="smollm", request_id="t1"))
+    call_ms = (time.monotonic() - started) * 1000
 
     kinds = [chunk.WhichOneof("chunk") for chunk in chunks]
     assert kinds[-2:] == ["usage", "finish"]
     assert set(kinds[:-2]) == {"text"}
     usage = chunks[-2].usage
     assert usage.completion_tokens <= 24  # the registry default max_tokens
-    assert 0 < usage.time_to_first_token_ms < 5000
+    # Measured inside the call (same clock, same process): a part of it, whatever its speed.
+    assert 0 < usage.time_to_first_token_ms <= call_ms
     assert chunks[-1].finish in (chat_pb2.FINISH_REASON_STOP, chat_pb2.FINISH_REASON_LENGTH)
 
 
@@ -153,26 +178,26 @@ async def test_reflection_lists_the_service(running: Running) -> None:
 
 async def test_a_client_cancel_frees_the_model(running: Running) -> None:
     long_call = running.stub.Complete(
-        _request("Write a very long story.", settings=chat_pb2.GenerationSettings(max_tokens=1500))
+        _request(
+            "Write a very long story.",
+            request_id="long-call",
+            settings=chat_pb2.GenerationSettings(max_tokens=1500),
+        )
     )
     first = await long_call.read()
     assert first.WhichOneof("chunk") == "text"
-
-    async def first_text_at() -> float:
-        async for chunk in running.stub.Complete(_request()):
-            if chunk.WhichOneof("chunk") == "text":
-                return time.monotonic()
-        raise AssertionError("no text")
-
-    waiting = asyncio.create_task(first_text_at())
+    waiting = asyncio.create_task(_chunks(running, _request(request_id="after-long-call")))
     await asyncio.sleep(0.2)
-    assert not waiting.done()
-    cancelled_at = time.monotonic()
-    long_call.cancel()
+    assert not waiting.done()  # queued behind the long call
 
-    # Generous for a loaded machine; the uncancelled call would run for 10 s or more.
-    assert await asyncio.wait_for(waiting, 10) - cancelled_at < 3.0
+    long_call.cancel()
+    chunks = await asyncio.wait_for(waiting, HANG_GUARD_S)
+
+    assert [chunk.WhichOneof("chunk") for chunk in chunks][-2:] == ["usage", "finish"]
     assert long_call.cancelled()
+    long = _report(running.smollm, "long-call")
+    assert long.end is JobEnd.STOPPED
+    assert 1 <= long.completion_tokens < 1500
 
 
 async def _drain(call: Any) -> None:
@@ -181,21 +206,25 @@ async def _drain(call: Any) -> None:
 
 
 async def test_stop_ends_running_streams_after_the_grace(smollm_path: Path) -> None:
-    server = ChatServer(
-        ChatSettings(host="127.0.0.1", port=0, n_threads=2), registry=_registry(smollm_path)
-    )
+    server, smollm = _server(smollm_path, ChatSettings(host="127.0.0.1", port=0, n_threads=2))
     port = await server.start()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub: Any = chat_pb2_grpc.ChatServiceStub(channel)
         call = stub.Complete(
-            _request("Write a long story.", settings=chat_pb2.GenerationSettings(max_tokens=1500))
+            _request(
+                "Write a long story.",
+                request_id="cut-by-stop",
+                settings=chat_pb2.GenerationSettings(max_tokens=1500),
+            )
         )
         assert (await call.read()).WhichOneof("chunk") == "text"
 
-        started = time.monotonic()
-        await server.stop(grace=0.3)
+        await asyncio.wait_for(server.stop(grace=0.3), HANG_GUARD_S)
 
-        assert time.monotonic() - started < 3
+        # The generation was cut short, not waited for.
+        cut = _report(smollm, "cut-by-stop")
+        assert cut.end is JobEnd.STOPPED
+        assert cut.completion_tokens < 1500
         with pytest.raises(grpc.aio.AioRpcError):
             await _drain(call)
         health = health_pb2_grpc.HealthStub(channel)

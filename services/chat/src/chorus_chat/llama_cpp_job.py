@@ -6,13 +6,19 @@ the stop flag is checked per token, and while the prompt is being evaluated
 (the long, uninterruptible part of a turn) a llama.cpp abort callback polls
 the same flag between graph nodes. The callback is removed once the first
 token arrives because calling into Python per node slows generation.
+
+Each job ends with a `JobReport` (how it ended, how much of its prompt
+llama.cpp really evaluated, how many tokens it generated), handed to the
+provider before the job's last chunk so a reader that saw the end can find it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import llama_cpp
@@ -40,6 +46,58 @@ _FINISH_REASONS = {
     "tool_calls": FinishReason.TOOL_CALLS,
     "function_call": FinishReason.TOOL_CALLS,
 }
+
+
+class CountingLlama(Llama):
+    """A `Llama` that counts the tokens llama.cpp decodes for a prompt.
+
+    llama-cpp-python matches a new prompt against the tokens already in the KV
+    cache and evaluates only the rest, in one `eval` call, before sampling;
+    each later `eval` decodes one sampled token. So the first `eval` after
+    `start_count()` tells how much of the prompt was computed rather than reused.
+    """
+
+    # Tokens decoded by the first `eval` since `start_count()`; None before it
+    # completes (not started, or aborted).
+    first_eval_tokens: int | None = None
+
+    def start_count(self) -> None:
+        self.first_eval_tokens = None
+
+    def eval(self, tokens: Sequence[int]) -> None:
+        super().eval(tokens)
+        if self.first_eval_tokens is None:
+            self.first_eval_tokens = len(tokens)
+
+
+class JobPhase(StrEnum):
+    STARTING = "starting"  # handed to the worker thread, not running yet
+    PROMPT = "prompt"  # preparing and evaluating the prompt (abortable mid-way)
+    GENERATING = "generating"  # the first token is out
+    ENDED = "ended"
+
+
+class JobEnd(StrEnum):
+    FINISHED = "finished"  # ran to a stop token or max_tokens; ProviderDone was sent
+    STOPPED = "stopped"  # `stop()` was called or the reader went away
+    FAILED = "failed"  # llama.cpp raised; the ChatError was sent
+
+
+@dataclass(frozen=True, slots=True)
+class JobReport:
+    """What one generation did on the model."""
+
+    request_id: str
+    end: JobEnd
+    # The prompt's length in tokens; 0 if its evaluation never completed.
+    prompt_tokens: int
+    # How many of those llama.cpp evaluated; the rest came from the KV cache
+    # (the prefix shared with the previous prompt).
+    prompt_tokens_evaluated: int
+    # Tokens sampled before the end (for FINISHED, as in ProviderDone).
+    completion_tokens: int
+    # `stop()` interrupted llama.cpp's prompt evaluation (the abort callback fired).
+    prompt_aborted: bool
 
 
 def chat_messages(request: CompletionRequest) -> list[dict[str, Any]]:
@@ -81,25 +139,41 @@ def translate_llama_error(exc: Exception, model_id: str) -> ChatError:
 class LlamaJob:
     def __init__(
         self,
-        llama: Llama,
+        llama: CountingLlama,
         spec: LlamaCppModel,
         request: CompletionRequest,
         put: Callable[[JobItem], bool],
+        report: Callable[[JobReport], None],
     ) -> None:
         self._llama = llama
         self._spec = spec
         self._request = request
         # Returns False when the reader has gone (ThreadChannel.put).
         self._put = put
+        # Called on the worker thread once the job has ended, before its last chunk.
+        self._report = report
         self._stop = threading.Event()
         self._abort = llama_cpp.ggml_abort_callback(self._should_abort)
+        self._phase = JobPhase.STARTING
+        self._prompt_tokens = 0
+        self._completion_tokens = 0
+        self._prompt_aborted = False
+
+    @property
+    def phase(self) -> JobPhase:
+        """Any thread: where the job is (written only by the worker thread)."""
+        return self._phase
 
     def stop(self) -> None:
         """Any thread: ask the generation to end as soon as possible."""
         self._stop.set()
 
     def _should_abort(self, _data: Any) -> bool:
-        return self._stop.is_set()
+        # Called by llama.cpp between graph nodes while the prompt is evaluated.
+        if self._stop.is_set():
+            self._prompt_aborted = True
+            return True
+        return False
 
     def _set_abort(self, callback: Any) -> None:
         llama_cpp.llama_set_abort_callback(self._llama.ctx, callback, None)
@@ -143,42 +217,71 @@ class LlamaJob:
     def run(self) -> None:
         """Worker thread: generate until done, stopped, or the reader goes."""
         stream: Iterator[Any] | None = None
+        last: ProviderDone | ChatError | None = None
+        self._phase = JobPhase.PROMPT
+        self._llama.start_count()
         self._set_abort(self._abort)
         try:
             stream = self._open_stream()
-            self._relay(stream)
+            last = self._relay(stream)
         except Exception as exc:
             if not self._stop.is_set():
                 log.warning("llama.cpp generation failed: %r", exc)
-                self._put(translate_llama_error(exc, self._spec.id))
+                last = translate_llama_error(exc, self._spec.id)
         finally:
             self._set_abort(_NO_ABORT)
             if stream is not None and hasattr(stream, "close"):
                 stream.close()
+            self._phase = JobPhase.ENDED
+            self._report(self._summary(last))
+        if last is not None:
+            self._put(last)
 
-    def _relay(self, stream: Iterator[Any]) -> None:
-        prompt_tokens: int | None = None
+    def _summary(self, last: ProviderDone | ChatError | None) -> JobReport:
+        if last is None:
+            end = JobEnd.STOPPED
+        elif isinstance(last, ChatError):
+            end = JobEnd.FAILED
+        else:
+            end = JobEnd.FINISHED
+        report = JobReport(
+            request_id=self._request.request_id,
+            end=end,
+            prompt_tokens=self._prompt_tokens,
+            prompt_tokens_evaluated=self._llama.first_eval_tokens or 0,
+            completion_tokens=self._completion_tokens,
+            prompt_aborted=self._prompt_aborted,
+        )
+        log.debug("llama.cpp job on %s: %s", self._spec.id, report)
+        return report
+
+    def _relay(self, stream: Iterator[Any]) -> ProviderDone | None:
+        """The final chunk, or None when stopped or the reader went away."""
         reason = FinishReason.STOP
         seen_tools: set[int] = set()
         for chunk in stream:
-            if prompt_tokens is None:
+            if self._phase is JobPhase.PROMPT:
                 # The prompt is evaluated: token-by-token checks take over.
-                prompt_tokens = self._llama.n_tokens
+                self._prompt_tokens = self._llama.n_tokens
                 self._set_abort(_NO_ABORT)
+                self._phase = JobPhase.GENERATING
+            self._count_completion()
             if self._stop.is_set():
-                return
+                return None
             choice = chunk["choices"][0]
             for item in self._deltas(choice["delta"], seen_tools):
                 if not self._put(item):
-                    return
+                    return None
             if choice.get("finish_reason"):
                 reason = _FINISH_REASONS.get(choice["finish_reason"], FinishReason.STOP)
-        if prompt_tokens is None:
-            self._put(ProviderDone(reason))
-            return
+        if self._phase is JobPhase.PROMPT:
+            return ProviderDone(reason)
+        self._count_completion()
+        return ProviderDone(reason, self._prompt_tokens, self._completion_tokens)
+
+    def _count_completion(self) -> None:
         # The last sampled token (end of text, or the max_tokens-th) is never evaluated.
-        completion = self._llama.n_tokens - prompt_tokens + 1
-        self._put(ProviderDone(reason, prompt_tokens, max(0, completion)))
+        self._completion_tokens = max(0, self._llama.n_tokens - self._prompt_tokens + 1)
 
     @staticmethod
     def _deltas(delta: dict[str, Any], seen_tools: set[int]) -> Iterator[ProviderChunk]:

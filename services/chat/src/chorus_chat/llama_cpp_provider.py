@@ -7,6 +7,10 @@ prompt prefix (a persona's system prompt and the history so far) reuse the
 evaluated KV cache: llama-cpp-python keeps the last prompt's state and only
 evaluates the new suffix; `prompt_cache_mb` adds a RAM cache of earlier
 states for several personas taking turns on one model.
+
+`recent_jobs()` reports what the last generations did (how much of each prompt
+llama.cpp evaluated, whether a stop cut them short), and `current_phase()`
+where the running one is: numbers for logs, tests and benchmarks, not timings.
 """
 
 from __future__ import annotations
@@ -14,22 +18,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
+from collections import deque
 from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from llama_cpp import Llama
 from llama_cpp.llama_cache import LlamaRAMCache
 
 from chorus_chat.completion import CompletionRequest, ProviderChunk, ProviderDone, TextDelta
 from chorus_chat.errors import ChatError, ErrorCode
 from chorus_chat.gate import ModelGate
-from chorus_chat.llama_cpp_job import JobItem, LlamaJob
+from chorus_chat.llama_cpp_job import CountingLlama, JobItem, JobPhase, JobReport, LlamaJob
 from chorus_chat.provider import Availability
 from chorus_chat.registry import LlamaCppModel
 from chorus_chat.thread_channel import ThreadChannel
 
 log = logging.getLogger(__name__)
+
+# How many finished jobs `recent_jobs()` remembers.
+REPORTS_KEPT = 32
 
 
 class LlamaCppProvider:
@@ -49,10 +57,13 @@ class LlamaCppProvider:
         self._channel_capacity = channel_capacity
         self._gate = ModelGate(spec.id, capacity=1, max_waiting=max_queue_depth)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"llama-{spec.id}")
-        self._loading: asyncio.Future[Llama] | None = None
+        self._loading: asyncio.Future[CountingLlama] | None = None
         self._jobs: set[LlamaJob] = set()
         self._work: set[asyncio.Future[None]] = set()
         self._closed = False
+        # Written by the worker thread, read from the loop.
+        self._reports: deque[JobReport] = deque(maxlen=REPORTS_KEPT)
+        self._reports_lock = threading.Lock()
 
     def availability(self) -> Availability:
         if self._path.is_file():
@@ -62,6 +73,24 @@ class LlamaCppProvider:
             f"model file {self._path.name} is not in the models folder "
             "(fetch it with scripts/fetch_models.py)",
         )
+
+    def recent_jobs(self) -> tuple[JobReport, ...]:
+        """Reports of the last `REPORTS_KEPT` generations, oldest first.
+
+        A job's report is here before its stream yields `ProviderDone`, and
+        before the next request in line starts on the model.
+        """
+        with self._reports_lock:
+            return tuple(self._reports)
+
+    def current_phase(self) -> JobPhase | None:
+        """The phase of the generation holding the model; None when it is idle."""
+        return next((job.phase for job in self._jobs), None)
+
+    def _record(self, report: JobReport) -> None:
+        """Worker thread: keep a finished job's report."""
+        with self._reports_lock:
+            self._reports.append(report)
 
     async def warm(self) -> None:
         """Load the model now rather than on the first request."""
@@ -76,7 +105,7 @@ class LlamaCppProvider:
         try:
             llama = await self._model()
             channel: ThreadChannel[JobItem] = ThreadChannel(loop, self._channel_capacity)
-            job = LlamaJob(llama, self._spec, request, channel.put)
+            job = LlamaJob(llama, self._spec, request, channel.put, self._record)
             self._start(job)
             # The gate is released when the worker thread is done with the model.
             handed_off = True
@@ -108,7 +137,7 @@ class LlamaCppProvider:
 
         work.add_done_callback(finished)
 
-    async def _model(self) -> Llama:
+    async def _model(self) -> CountingLlama:
         if self._loading is None:
             if not self._path.is_file():
                 raise ChatError(
@@ -128,12 +157,12 @@ class LlamaCppProvider:
                 self._loading = None
             raise
 
-    def _load(self) -> Llama:
+    def _load(self) -> CountingLlama:
         """Worker thread: load the GGUF file."""
         spec = self._spec
         log.info("loading %s from %s", spec.id, self._path)
         try:
-            llama = Llama(
+            llama = CountingLlama(
                 model_path=str(self._path),
                 n_ctx=spec.context_size,
                 n_batch=spec.n_batch,
