@@ -154,3 +154,21 @@ async def test_data_survives_reopen(tmp_path: Path) -> None:
     page = await second.events_after("r1", 0, 10)
     assert [e.message.text for e in page.events] == ["kept"]
     await second.aclose()
+
+
+@pytest.mark.asyncio
+async def test_participants_read_after_a_change_are_current(store: Store) -> None:
+    await store.create_room(room())
+    assert await store.participants("r1") == []
+    ada = room_pb2.Participant(id="p1", name="Ada")
+    await store.append(
+        "r1",
+        room_pb2.RoomEvent(participant_joined=ada),
+        mutation=UpsertParticipant(ParticipantRecord(ada)),
+    )
+    assert [r.participant.name for r in await store.participants("r1")] == ["Ada"]
+    listed = await store.participants("r1")
+    listed.clear()  # callers get their own list
+    assert len(await store.participants("r1")) == 1
+    await store.append("r1", room_pb2.RoomEvent(), mutation=RemoveParticipant("p1"))
+    assert await store.participants("r1") == []

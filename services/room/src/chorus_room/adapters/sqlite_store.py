@@ -98,6 +98,11 @@ class SqliteStore:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chorus-sqlite")
         self._path = path
         self._db: sqlite3.Connection | None = None
+        # Participants by room, read on every message: this store is the only
+        # writer of its file, so it keeps them in memory and drops a room's
+        # entry (in the worker thread, inside the changing operation) whenever
+        # they change.
+        self._participants: dict[str, list[ParticipantRecord]] = {}
 
     @classmethod
     async def open(cls, path: str) -> SqliteStore:
@@ -157,12 +162,18 @@ class SqliteStore:
     # ------------------------------------------------------ participants
 
     async def participants(self, room_id: str) -> list[ParticipantRecord]:
+        cached = self._participants.get(room_id)
+        if cached is not None:
+            return list(cached)
+
         def op() -> list[ParticipantRecord]:
             rows = self._conn.execute(
                 "SELECT token_hash, body FROM participants WHERE room_id = ? ORDER BY ord",
                 (room_id,),
             ).fetchall()
-            return [_participant(r) for r in rows]
+            records = [_participant(r) for r in rows]
+            self._participants[room_id] = records
+            return list(records)
 
         return await self._run(op)
 
@@ -226,6 +237,7 @@ class SqliteStore:
                 )
                 if mutation is not None:
                     self._apply(db, room_id, mutation)
+                    self._participants.pop(room_id, None)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
