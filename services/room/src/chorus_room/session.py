@@ -81,11 +81,10 @@ class GatewaySession:
         self, context: SessionContext, pending: Sequence[room_pb2.SessionRequest] = ()
     ) -> None:
         """Serve the stream; ``pending`` are requests that came with ``open``."""
-        room = await self._store.get_room(self.room_id)
         async with self._d.log.bus.subscribe(channel(self.room_id)) as subscription:
-            if room is not None:
-                fresh = await self._store.get_room(self.room_id)
-                self._delivered = fresh.last_seq if fresh else 0
+            # Subscribed first: every event after this read arrives on the bus.
+            room = await self._store.get_room(self.room_id)
+            self._delivered = room.last_seq if room else 0
             try:
                 async with asyncio.TaskGroup() as tg:
                     writer = tg.create_task(self._write_loop(context))
