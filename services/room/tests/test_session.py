@@ -406,3 +406,25 @@ async def test_requests_batched_with_open_are_all_handled_in_order(harness: Room
     events = await gw.events_until("a", lambda e: e.message.text == "m4")
     assert [e.message.text for e in events if e.HasField("message")] == [f"m{i}" for i in range(5)]
     await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_stop_that_arrives_before_the_model_starts_still_stops_the_reply(
+    harness: RoomHarness,
+) -> None:
+    created = await harness.create_room("Ada")
+    gw = harness.session(created.room.id)
+    await gw.join("a", created.invite_token, "Bob")
+
+    def frame(f: room_pb2.ClientFrame) -> room_pb2.SessionRequest:
+        return room_pb2.SessionRequest(frame=room_pb2.ConnectionFrame(conn_id="a", frame=f))
+
+    # One batch: the reply is triggered, then stopped before its prompt is built.
+    await gw.write(
+        frame(room_pb2.ClientFrame(send=room_pb2.SendMessage(text="@Ada hi"))),
+        frame(room_pb2.ClientFrame(interrupt=room_pb2.Interrupt())),
+    )
+    events = await gw.events_until("a", reply_ended)
+    assert events[-1].reply_ended.outcome == room_pb2.REPLY_OUTCOME_INTERRUPTED
+    assert not any(e.HasField("reply_delta") for e in events)
+    await gw.aclose()

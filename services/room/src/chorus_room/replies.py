@@ -24,6 +24,7 @@ from chorus_room.domain.reply_filter import ReplyFilter
 from chorus_room.events import EventLog
 from chorus_room.ids import new_id, now_ms
 from chorus_room.ports.completer import Completer, CompletionError
+from chorus_room.ports.store import StoreError
 
 log = logging.getLogger("chorus.room.replies")
 PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
@@ -42,6 +43,7 @@ class ActiveReply:
     finish: chat_pb2.FinishReason = chat_pb2.FINISH_REASON_UNSPECIFIED
     task: asyncio.Task[None] | None = None
     stream: asyncio.Task[None] | None = None
+    stop_requested: bool = False
     marks: dict[str, int] = field(default_factory=dict)
 
     def to_proto(self) -> room_pb2.ActiveReply:
@@ -104,13 +106,10 @@ class ReplyManager:
         """Stop one reply (or all of a room's); returns how many were stopped."""
         stopped = 0
         for reply in list(self._active.values()):
-            if reply.room_id == room_id and reply_id in ("", reply.id) and reply.stream:
-                stopped += reply.stream.cancel()
+            if reply.room_id == room_id and reply_id in ("", reply.id):
+                reply.stop_requested = True  # in case the stream has not started yet
+                stopped += 1 if reply.stream is None else reply.stream.cancel()
         return stopped
-
-    def owns(self, room_id: str, reply_id: str) -> bool:
-        reply = self._active.get(reply_id)
-        return reply is not None and reply.room_id == room_id
 
     async def aclose(self) -> None:
         self._closed = True
@@ -122,6 +121,25 @@ class ReplyManager:
     # ------------------------------------------------------------- a reply
 
     async def _run(self, reply: ActiveReply) -> None:
+        """One reply; a storage failure still ends it visibly."""
+        try:
+            await self._reply(reply)
+        except StoreError as exc:
+            log.error("room %s reply %s: store error: %s", reply.room_id, reply.id, exc)
+            error = room_pb2.Error(
+                code=room_pb2.ERROR_CODE_UNAVAILABLE,
+                message="Storage is unavailable; try again.",
+                retryable=True,
+            )
+            ended = room_pb2.ReplyEnded(
+                reply_id=reply.id,
+                persona_id=reply.persona.id,
+                outcome=room_pb2.REPLY_OUTCOME_FAILED,
+                error=error,
+            )
+            await self._log.ephemeral(reply.room_id, room_pb2.RoomEvent(reply_ended=ended))
+
+    async def _reply(self, reply: ActiveReply) -> None:
         room_id, persona = reply.room_id, reply.persona
         await self._log.ephemeral(
             room_id,
@@ -139,6 +157,8 @@ class ReplyManager:
         try:
             request = await self._request(reply)
             reply.stream = asyncio.create_task(self._stream(reply, request, filt))
+            if reply.stop_requested:
+                reply.stream.cancel()
             await reply.stream
             reply.text += filt.flush()
             interrupted = False
