@@ -124,3 +124,16 @@ class Failure:
 ProviderChunk = TextDelta | ToolCallDelta | ProviderDone
 # What the engine yields: deltas, then Usage + Finish, or one Failure.
 Chunk = TextDelta | ToolCallDelta | Usage | Finish | Failure
+
+
+def chat_messages(request: CompletionRequest) -> list[dict[str, Any]]:
+    """The messages in the OpenAI chat format, which llama.cpp speaks too."""
+    messages: list[dict[str, Any]] = []
+    for message in request.messages:
+        item: dict[str, Any] = {"role": message.role.value, "content": message.content}
+        if message.name:
+            item["name"] = message.name
+        if message.tool_call_id:
+            item["tool_call_id"] = message.tool_call_id
+        messages.append(item)
+    return messages

@@ -31,6 +31,7 @@ from chorus_chat.completion import (
     ProviderDone,
     TextDelta,
     ToolCallDelta,
+    chat_messages,
 )
 from chorus_chat.errors import ChatError, ErrorCode
 from chorus_chat.registry import LlamaCppModel
@@ -98,18 +99,6 @@ class JobReport:
     completion_tokens: int
     # `stop()` interrupted llama.cpp's prompt evaluation (the abort callback fired).
     prompt_aborted: bool
-
-
-def chat_messages(request: CompletionRequest) -> list[dict[str, Any]]:
-    messages: list[dict[str, Any]] = []
-    for message in request.messages:
-        item: dict[str, Any] = {"role": message.role.value, "content": message.content}
-        if message.name:
-            item["name"] = message.name
-        if message.tool_call_id:
-            item["tool_call_id"] = message.tool_call_id
-        messages.append(item)
-    return messages
 
 
 def sampling_kwargs(request: CompletionRequest) -> dict[str, Any]:

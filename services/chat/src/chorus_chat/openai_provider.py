@@ -21,6 +21,7 @@ from chorus_chat.completion import (
     ProviderDone,
     TextDelta,
     ToolCallDelta,
+    chat_messages,
 )
 from chorus_chat.errors import ChatError, ErrorCode
 from chorus_chat.gate import ModelGate
@@ -39,15 +40,11 @@ _NO_KEY = "no-key"
 
 
 def request_kwargs(spec: OpenAIModel, request: CompletionRequest) -> dict[str, Any]:
-    messages: list[dict[str, Any]] = []
-    for message in request.messages:
-        item: dict[str, Any] = {"role": message.role.value, "content": message.content}
-        if message.name:
-            item["name"] = message.name
-        if message.tool_call_id:
-            item["tool_call_id"] = message.tool_call_id
-        messages.append(item)
-    kwargs: dict[str, Any] = {"model": spec.model, "messages": messages, "stream": True}
+    kwargs: dict[str, Any] = {
+        "model": spec.model,
+        "messages": chat_messages(request),
+        "stream": True,
+    }
     if spec.include_usage:
         kwargs["stream_options"] = {"include_usage": True}
     sampling = request.sampling
