@@ -409,7 +409,7 @@ async def test_requests_batched_with_open_are_all_handled_in_order(harness: Room
 
 
 @pytest.mark.asyncio
-async def test_a_stop_that_arrives_before_the_model_starts_still_stops_the_reply(
+async def test_a_stop_that_arrives_before_the_reply_starts_cancels_it(
     harness: RoomHarness,
 ) -> None:
     created = await harness.create_room("Ada")
@@ -419,12 +419,36 @@ async def test_a_stop_that_arrives_before_the_model_starts_still_stops_the_reply
     def frame(f: room_pb2.ClientFrame) -> room_pb2.SessionRequest:
         return room_pb2.SessionRequest(frame=room_pb2.ConnectionFrame(conn_id="a", frame=f))
 
-    # One batch: the reply is triggered, then stopped before its prompt is built.
+    # One batch: the reply is asked for, then stopped before it could start.
     await gw.write(
         frame(room_pb2.ClientFrame(send=room_pb2.SendMessage(text="@Ada hi"))),
         frame(room_pb2.ClientFrame(interrupt=room_pb2.Interrupt())),
     )
-    events = await gw.events_until("a", reply_ended)
-    assert events[-1].reply_ended.outcome == room_pb2.REPLY_OUTCOME_INTERRUPTED
-    assert not any(e.HasField("reply_delta") for e in events)
+    await asyncio.sleep(0.2)
+    await gw.frame("a", room_pb2.ClientFrame(ping=room_pb2.Ping()))
+    await gw.next_for("a", lambda r: r.frame.HasField("pong"))
+    assert not any(r.frame.event.HasField("reply_started") for r in gw.received)
+    assert harness.completer.requests == []
+    await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_personas_asked_together_answer_in_turn_seeing_each_other(
+    harness: RoomHarness,
+) -> None:
+    harness.completer.script = lambda r: Script(
+        tokens=["I am " + ("Ada" if "You are Ada" in r.messages[0].content else "Grace")]
+    )
+    created = await harness.create_room("Ada", "Grace")
+    gw = harness.session(created.room.id)
+    await gw.join("a", created.invite_token, "Bob")
+    await gw.send("a", "@all introduce yourselves")
+    first = await gw.events_until("a", reply_ended)
+    second = await gw.events_until("a", reply_ended)
+    # One at a time: the second starts after the first has ended.
+    assert sum(e.HasField("reply_started") for e in first) == 1
+    assert sum(e.HasField("reply_started") for e in second) == 1
+    grace_request = harness.completer.requests[1]
+    assert "You are Grace" in grace_request.messages[0].content
+    assert grace_request.messages[-1].content == "Bob: @all introduce yourselves\nAda: I am Ada"
     await gw.aclose()

@@ -44,6 +44,9 @@ class ActiveReply:
     task: asyncio.Task[None] | None = None
     stream: asyncio.Task[None] | None = None
     stop_requested: bool = False
+    #: Answering after the personas asked before it, seeing their replies.
+    in_turn: bool = False
+    streaming: bool = False
     marks: dict[str, int] = field(default_factory=dict)
 
     def to_proto(self) -> room_pb2.ActiveReply:
@@ -68,7 +71,8 @@ class ReplyManager:
     # --------------------------------------------------------- interface
 
     def active(self, room_id: str) -> list[room_pb2.ActiveReply]:
-        return [r.to_proto() for r in self._active.values() if r.room_id == room_id]
+        """The replies streaming in a room now (not those waiting their turn)."""
+        return [r.to_proto() for r in self._active.values() if r.room_id == room_id and r.streaming]
 
     def trigger(
         self,
@@ -76,15 +80,18 @@ class ReplyManager:
         event: room_pb2.RoomEvent,
         personas: Sequence[room_pb2.Participant],
         depth: int = 0,
+        *,
+        in_turn: bool = False,
     ) -> list[str]:
-        """Start a reply from each persona to the stored message ``event``;
-        returns the reply ids started."""
+        """Ask each persona to reply to the stored message ``event``: all at
+        once, or ``in_turn`` (one after another, each seeing the replies
+        before it, as people take turns). Returns the reply ids."""
         message = event.message
-        started: list[str] = []
+        replies: list[ActiveReply] = []
         for persona in personas:
             if self._closed or persona.kind != PERSONA or persona.id == message.author_id:
                 continue
-            in_room = sum(r.room_id == room_id for r in self._active.values())
+            in_room = sum(r.room_id == room_id for r in self._active.values()) + len(replies)
             if in_room >= self._settings.max_active_replies:
                 log.warning("room %s: too many replies at once; %s skipped", room_id, persona.id)
                 continue
@@ -92,15 +99,29 @@ class ReplyManager:
                 log.info("room %s: persona chain budget spent", room_id)
                 continue
             reply = ActiveReply(new_id("m"), room_id, persona, message, event.seq, depth)
+            reply.in_turn = in_turn and len(personas) > 1
             reply.marks["received"] = now_ms()
-            reply.task = asyncio.create_task(self._run(reply), name=f"reply-{reply.id}")
-            self._active[reply.id] = reply
-            reply.task.add_done_callback(functools.partial(self._forget, reply.id))
-            started.append(reply.id)
-        return started
+            replies.append(reply)
+        if not replies:
+            return []
+        groups = [replies] if in_turn else [[r] for r in replies]
+        for group in groups:
+            task = asyncio.create_task(self._run_group(group), name=f"reply-{group[0].id}")
+            for reply in group:
+                reply.task = task
+                self._active[reply.id] = reply
+            task.add_done_callback(functools.partial(self._forget, [r.id for r in group]))
+        return [r.id for r in replies]
 
-    def _forget(self, reply_id: str, _task: asyncio.Task[None]) -> None:
-        self._active.pop(reply_id, None)
+    async def _run_group(self, replies: Sequence[ActiveReply]) -> None:
+        for reply in replies:
+            if not reply.stop_requested:  # a stop before its turn: it never starts
+                await self._run(reply)
+            self._active.pop(reply.id, None)
+
+    def _forget(self, reply_ids: Sequence[str], _task: asyncio.Task[None]) -> None:
+        for reply_id in reply_ids:
+            self._active.pop(reply_id, None)
 
     def interrupt(self, room_id: str, reply_id: str = "") -> int:
         """Stop one reply (or all of a room's); returns how many were stopped."""
@@ -113,7 +134,7 @@ class ReplyManager:
 
     async def aclose(self) -> None:
         self._closed = True
-        tasks = [r.task for r in self._active.values() if r.task]
+        tasks = list({r.task for r in self._active.values() if r.task})
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -140,6 +161,7 @@ class ReplyManager:
             await self._log.ephemeral(reply.room_id, room_pb2.RoomEvent(reply_ended=ended))
 
     async def _reply(self, reply: ActiveReply) -> None:
+        reply.streaming = True
         room_id, persona = reply.room_id, reply.persona
         await self._log.ephemeral(
             room_id,
@@ -212,9 +234,11 @@ class ReplyManager:
         participants = [r.participant for r in await self._store.participants(reply.room_id)]
         page = await self._store.events_before(reply.room_id, 0, _HISTORY_MESSAGES)
         history = [
-            e.message for e in page.events if e.HasField("message") and e.seq <= reply.trigger_seq
+            e.message
+            for e in page.events
+            if e.HasField("message") and (reply.in_turn or e.seq <= reply.trigger_seq)
         ]
-        if not history or history[-1].id != reply.trigger.id:
+        if all(m.id != reply.trigger.id for m in history):  # older than the page
             history.append(reply.trigger)
         context = RoomContext(
             name=room.name if room else "",

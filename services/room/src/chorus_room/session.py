@@ -347,7 +347,8 @@ class GatewaySession:
             asked = [p for p in personas if p.id == replied.author_id]  # replying asks the author
         else:
             asked = []
-        self._d.replies.trigger(self.room_id, stored, asked)
+        # Several personas asked at once answer in turn, like people would.
+        self._d.replies.trigger(self.room_id, stored, asked, in_turn=True)
         if mentions.unknown:
             names = ", ".join(f"@{n}" for n in mentions.unknown)
             error = room_pb2.Error(
