@@ -137,3 +137,33 @@ def chat_messages(request: CompletionRequest) -> list[dict[str, Any]]:
             item["tool_call_id"] = message.tool_call_id
         messages.append(item)
     return messages
+
+
+def chat_tools(request: CompletionRequest) -> list[dict[str, Any]]:
+    """The request's tools in the OpenAI function-calling format."""
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": tool.name,
+                "description": tool.description,
+                "parameters": tool.parameters,
+            },
+        }
+        for tool in request.tools
+    ]
+
+
+def sampling_kwargs(request: CompletionRequest) -> dict[str, Any]:
+    """The sampling settings that are set, under their OpenAI names."""
+    sampling = request.sampling
+    settings = {
+        "temperature": sampling.temperature,
+        "top_p": sampling.top_p,
+        "max_tokens": sampling.max_tokens,
+        "presence_penalty": sampling.presence_penalty,
+        "frequency_penalty": sampling.frequency_penalty,
+        "seed": sampling.seed,
+        "stop": list(sampling.stop) or None,
+    }
+    return {name: value for name, value in settings.items() if value is not None}

@@ -32,6 +32,8 @@ from chorus_chat.completion import (
     TextDelta,
     ToolCallDelta,
     chat_messages,
+    chat_tools,
+    sampling_kwargs,
 )
 from chorus_chat.errors import ChatError, ErrorCode
 from chorus_chat.registry import LlamaCppModel
@@ -101,21 +103,6 @@ class JobReport:
     prompt_aborted: bool
 
 
-def sampling_kwargs(request: CompletionRequest) -> dict[str, Any]:
-    sampling = request.sampling
-    kwargs: dict[str, Any] = {"stop": list(sampling.stop)}
-    optional = {
-        "temperature": sampling.temperature,
-        "top_p": sampling.top_p,
-        "max_tokens": sampling.max_tokens,
-        "presence_penalty": sampling.presence_penalty,
-        "frequency_penalty": sampling.frequency_penalty,
-        "seed": sampling.seed,
-    }
-    kwargs.update({name: value for name, value in optional.items() if value is not None})
-    return kwargs
-
-
 def translate_llama_error(exc: Exception, model_id: str) -> ChatError:
     text = str(exc)
     if "exceed context window" in text:
@@ -179,17 +166,7 @@ class LlamaJob:
             handler = llama_cpp.llama_chat_format.get_chat_completion_handler(
                 self._spec.tool_chat_format
             )
-            tools: Any = [
-                {
-                    "type": "function",
-                    "function": {
-                        "name": tool.name,
-                        "description": tool.description,
-                        "parameters": tool.parameters,
-                    },
-                }
-                for tool in request.tools
-            ]
+            tools: Any = chat_tools(request)
             stream = handler(
                 llama=self._llama,
                 messages=messages,

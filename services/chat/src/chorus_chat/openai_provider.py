@@ -22,6 +22,8 @@ from chorus_chat.completion import (
     TextDelta,
     ToolCallDelta,
     chat_messages,
+    chat_tools,
+    sampling_kwargs,
 )
 from chorus_chat.errors import ChatError, ErrorCode
 from chorus_chat.gate import ModelGate
@@ -47,29 +49,9 @@ def request_kwargs(spec: OpenAIModel, request: CompletionRequest) -> dict[str, A
     }
     if spec.include_usage:
         kwargs["stream_options"] = {"include_usage": True}
-    sampling = request.sampling
-    optional = {
-        "temperature": sampling.temperature,
-        "top_p": sampling.top_p,
-        "max_tokens": sampling.max_tokens,
-        "presence_penalty": sampling.presence_penalty,
-        "frequency_penalty": sampling.frequency_penalty,
-        "seed": sampling.seed,
-        "stop": list(sampling.stop) or None,
-    }
-    kwargs.update({name: value for name, value in optional.items() if value is not None})
+    kwargs.update(sampling_kwargs(request))
     if request.tools:
-        kwargs["tools"] = [
-            {
-                "type": "function",
-                "function": {
-                    "name": tool.name,
-                    "description": tool.description,
-                    "parameters": tool.parameters,
-                },
-            }
-            for tool in request.tools
-        ]
+        kwargs["tools"] = chat_tools(request)
         kwargs["tool_choice"] = (
             {"type": "function", "function": {"name": request.force_tool}}
             if request.force_tool

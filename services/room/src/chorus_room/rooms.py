@@ -61,14 +61,14 @@ class Rooms:
         return [r.participant for r in await self._store.participants(room_id)]
 
     async def view(self, room: RoomRecord) -> room_pb2.Room:
-        fresh = await self._store.get_room(room.id) or room
+        """The room as clients see it; ``room`` must be current."""
         return room_pb2.Room(
-            id=fresh.id,
-            name=fresh.name,
-            description=fresh.description,
+            id=room.id,
+            name=room.name,
+            description=room.description,
             participants=await self.participants(room.id),
-            last_seq=fresh.last_seq,
-            created_at_ms=fresh.created_at_ms,
+            last_seq=room.last_seq,
+            created_at_ms=room.created_at_ms,
         )
 
     # ------------------------------------------------------------- rooms
@@ -96,7 +96,9 @@ class Rooms:
         for spec in specs:
             await self._add_persona(record.id, spec)
         return room_pb2.CreateRoomResponse(
-            room=await self.view(record), invite_token=invite, owner_token=owner
+            room=await self.view(await self.record(record.id)),  # with its personas' events
+            invite_token=invite,
+            owner_token=owner,
         )
 
     async def summaries(self, keys: Sequence[room_pb2.RoomKey]) -> list[room_pb2.RoomSummary]:
@@ -135,7 +137,7 @@ class Rooms:
             room_pb2.RoomEvent(room_updated=room_pb2.RoomInfo(name=name, description=description)),
             mutation=SetRoomInfo(name=name, description=description),
         )
-        return await self.view(room)
+        return await self.view(await self.record(room.id))
 
     # ---------------------------------------------------------- personas
 
