@@ -20,6 +20,7 @@ ENV UV_LINK_MODE=copy \
     CMAKE_ARGS="-DGGML_NATIVE=OFF"
 COPY pyproject.toml uv.lock ./
 COPY protos/ protos/
+COPY libs/ libs/
 COPY services/ services/
 RUN uv sync --frozen --no-dev
 COPY scripts/fetch_models.py scripts/fetch_models.py

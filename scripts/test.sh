@@ -19,7 +19,7 @@ step "ruff"
 "$UV" run --no-sync ruff check --output-format concise .
 "$UV" run --no-sync ruff format --check --quiet .
 step "mypy"
-"$UV" run --no-sync mypy services/room/src services/chat/src services/gateway/src scripts/fetch_models.py
+"$UV" run --no-sync mypy libs/common/src services/room/src services/chat/src services/gateway/src scripts/fetch_models.py
 step "web: typecheck and vitest"
 (cd web && npm run --silent typecheck && npm test --silent)
 step "pytest"

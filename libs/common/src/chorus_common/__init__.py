@@ -1,0 +1,1 @@
+"""Plumbing shared by Chorus's services (no domain logic lives here)."""
