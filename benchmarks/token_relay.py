@@ -18,7 +18,6 @@ from pathlib import Path
 
 import grpc
 from chorus.v1 import chat_pb2, chat_pb2_grpc, room_pb2
-from chorus_room.config import RoomSettings
 from chorus_room.domain.prompt import RoomContext, build_messages
 from google.protobuf import json_format
 
@@ -41,7 +40,7 @@ def same_prompt(welcome: dict[str, object]) -> list[chat_pb2.ChatMessage]:
     )
     trigger = room_pb2.Message(author_id=you.id, author_name=you.name, text=f"@Ada {PROMPT}")
     context = RoomContext(name=room.name, description=room.description, participants=participants)
-    return build_messages(ada, context, [trigger], RoomSettings().context_token_budget)
+    return build_messages(ada, context, [trigger], may_decline=False)
 
 
 async def direct(

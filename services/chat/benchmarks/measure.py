@@ -27,8 +27,8 @@ from chorus_chat.completion import (
 )
 from chorus_chat.config import ChatSettings
 from chorus_chat.engine import ChatEngine, build_provider
-from chorus_chat.llama_cpp_job import JobPhase, JobReport
-from chorus_chat.llama_cpp_provider import LlamaCppProvider
+from chorus_chat.providers.llama_cpp.job import JobPhase, JobReport
+from chorus_chat.providers.llama_cpp.provider import LlamaCppProvider
 from chorus_chat.registry import LlamaCppModel, load_registry
 
 PERSONA = (

@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator, Sequence
 
 from chorus_chat.completion import CompletionRequest, ProviderChunk
 from chorus_chat.errors import ChatError
-from chorus_chat.provider import Availability
+from chorus_chat.providers.base import Availability
 
 Step = ProviderChunk | ChatError | float  # a float is a pause, in seconds
 

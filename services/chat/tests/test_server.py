@@ -15,8 +15,8 @@ import pytest_asyncio
 from chorus.v1 import chat_pb2, chat_pb2_grpc
 from chorus_chat.config import ChatSettings
 from chorus_chat.engine import build_provider
-from chorus_chat.llama_cpp_job import JobEnd, JobReport
-from chorus_chat.llama_cpp_provider import LlamaCppProvider
+from chorus_chat.providers.llama_cpp.job import JobEnd, JobReport
+from chorus_chat.providers.llama_cpp.provider import LlamaCppProvider
 from chorus_chat.registry import Registry, parse_registry
 from chorus_chat.server import ChatServer
 from grpc_health.v1 import health_pb2, health_pb2_grpc

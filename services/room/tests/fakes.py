@@ -23,6 +23,8 @@ class Script:
     #: Never finish (until cancelled).
     hang: bool = False
     finish: chat_pb2.FinishReason = chat_pb2.FINISH_REASON_STOP
+    #: Sent before the finish, as a model server reports its counts.
+    usage: chat_pb2.Usage | None = None
 
 
 class ScriptedCompleter:
@@ -48,6 +50,8 @@ class ScriptedCompleter:
             if script.error_chunk is not None:
                 yield chat_pb2.CompleteChunk(error=script.error_chunk)
                 return
+            if script.usage is not None:
+                yield chat_pb2.CompleteChunk(usage=script.usage)
             yield chat_pb2.CompleteChunk(finish=script.finish)
         except asyncio.CancelledError:
             self.cancelled += 1

@@ -6,10 +6,17 @@ import asyncio
 
 import pytest
 from chorus.v1 import chat_pb2, room_pb2
+from chorus_room.domain.prompt import TRANSCRIPT_HEADING
 from chorus_room.ports.completer import CompletionError
 
 from .conftest import RoomHarness
 from .fakes import Script
+
+
+def transcript_of(request: chat_pb2.CompleteRequest) -> list[str]:
+    """The "Name: text" lines a persona was shown."""
+    body = request.messages[-1].content
+    return body.split(TRANSCRIPT_HEADING + "\n", 1)[1].split("\n\n---\n", 1)[0].split("\n")
 
 
 def is_message(event: room_pb2.RoomEvent) -> bool:
@@ -140,7 +147,7 @@ async def test_mention_streams_a_reply_and_stores_it_once(harness: RoomHarness) 
     )
     request = harness.completer.requests[-1]
     assert "A lab for testing." in request.messages[0].content
-    assert request.messages[-1].content == "Bob: hello @ada"
+    assert transcript_of(request) == ["Bob: hello @ada"]
     assert list(request.settings.stop) == ["\nAda:", "\nBob:"]
     assert len(harness.completer.requests) == 1  # Grace was not asked
     await gw.aclose()
@@ -255,7 +262,7 @@ async def test_decline_stores_nothing(harness: RoomHarness) -> None:
 @pytest.mark.asyncio
 async def test_personas_mention_each_other_up_to_the_depth_limit(harness: RoomHarness) -> None:
     def script(request: chat_pb2.CompleteRequest) -> Script:
-        me = "Ada" if "You are Ada" in request.messages[0].content else "Grace"
+        me = "Ada" if "You are Ada" in request.messages[-1].content else "Grace"
         other = "Grace" if me == "Ada" else "Ada"
         return Script(tokens=[f"over to you @{other}"])
 
@@ -437,7 +444,7 @@ async def test_personas_asked_together_answer_in_turn_seeing_each_other(
     harness: RoomHarness,
 ) -> None:
     harness.completer.script = lambda r: Script(
-        tokens=["I am " + ("Ada" if "You are Ada" in r.messages[0].content else "Grace")]
+        tokens=["I am " + ("Ada" if "You are Ada" in r.messages[-1].content else "Grace")]
     )
     created = await harness.create_room("Ada", "Grace")
     gw = harness.session(created.room.id)
@@ -449,6 +456,25 @@ async def test_personas_asked_together_answer_in_turn_seeing_each_other(
     assert sum(e.HasField("reply_started") for e in first) == 1
     assert sum(e.HasField("reply_started") for e in second) == 1
     grace_request = harness.completer.requests[1]
-    assert "You are Grace" in grace_request.messages[0].content
-    assert grace_request.messages[-1].content == "Bob: @all introduce yourselves\nAda: I am Ada"
+    assert "You are Grace" in grace_request.messages[-1].content
+    assert transcript_of(grace_request) == ["Bob: @all introduce yourselves", "Ada: I am Ada"]
+    await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_reply_ended_carries_its_timing(harness: RoomHarness) -> None:
+    usage = chat_pb2.Usage(prompt_tokens=120, prompt_tokens_cached=100, completion_tokens=3)
+    harness.completer.script = lambda _r: Script(delay_s=0.02, usage=usage)
+    created = await harness.create_room("Ada")
+    gw = harness.session(created.room.id)
+    await gw.join("a", created.invite_token, "Bob")
+    await gw.send("a", "@Ada hi")
+    timing = (await gw.events_until("a", reply_ended))[-1].reply_ended.timing
+    assert 0 < timing.received_at_ms <= timing.model_start_at_ms
+    assert timing.model_start_at_ms < timing.first_token_at_ms <= timing.done_at_ms
+    assert (timing.prompt_tokens, timing.prompt_tokens_cached, timing.completion_tokens) == (
+        120,
+        100,
+        3,
+    )
     await gw.aclose()

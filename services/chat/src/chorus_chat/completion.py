@@ -95,6 +95,8 @@ class ProviderDone:
     reason: FinishReason
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Of prompt_tokens, how many came from a prefix cache instead of being evaluated.
+    prompt_tokens_cached: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ class Usage:
     prompt_tokens: int
     completion_tokens: int
     time_to_first_token_ms: int
+    prompt_tokens_cached: int = 0
 
 
 @dataclass(frozen=True, slots=True)

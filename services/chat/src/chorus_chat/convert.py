@@ -139,6 +139,7 @@ def chunk_to_proto(chunk: Chunk) -> chat_pb2.CompleteChunk:
                     prompt_tokens=chunk.prompt_tokens,
                     completion_tokens=chunk.completion_tokens,
                     time_to_first_token_ms=chunk.time_to_first_token_ms,
+                    prompt_tokens_cached=chunk.prompt_tokens_cached,
                 )
             )
         case Finish(reason=reason):

@@ -25,9 +25,9 @@ from chorus_chat.completion import (
 )
 from chorus_chat.config import ChatSettings
 from chorus_chat.errors import ChatError, ErrorCode
-from chorus_chat.llama_cpp_provider import LlamaCppProvider
-from chorus_chat.openai_provider import OpenAIProvider
-from chorus_chat.provider import Availability, Provider
+from chorus_chat.providers.base import Availability, Provider
+from chorus_chat.providers.llama_cpp.provider import LlamaCppProvider
+from chorus_chat.providers.openai.provider import OpenAIProvider
 from chorus_chat.registry import LlamaCppModel, ModelSpec, Registry
 
 log = logging.getLogger(__name__)
@@ -111,17 +111,22 @@ class ChatEngine:
                     if isinstance(chunk, ProviderDone):
                         ttft = (first_token_at or time.monotonic()) - started
                         log.info(
-                            "request %s on %s: %s, ttft %.0f ms, %d+%d tokens, %.0f ms",
+                            "request %s on %s: %s, ttft %.0f ms, %d+%d tokens "
+                            "(%d of the prompt cached), %.0f ms",
                             request.request_id or "-",
                             spec.id,
                             chunk.reason.value,
                             ttft * 1000,
                             chunk.prompt_tokens,
                             chunk.completion_tokens,
+                            chunk.prompt_tokens_cached,
                             (time.monotonic() - started) * 1000,
                         )
                         yield Usage(
-                            chunk.prompt_tokens, chunk.completion_tokens, round(ttft * 1000)
+                            chunk.prompt_tokens,
+                            chunk.completion_tokens,
+                            round(ttft * 1000),
+                            chunk.prompt_tokens_cached,
                         )
                         yield Finish(chunk.reason)
                         return

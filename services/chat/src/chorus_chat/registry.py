@@ -70,9 +70,12 @@ class LlamaCppModel(_ModelBase):
     tool_chat_format: str = "chatml-function-calling"
     n_gpu_layers: int = Field(default=0, ge=-1)
     n_batch: int = Field(default=512, ge=1)
-    # RAM for saved KV states of earlier prompts (0: only the last prompt's
-    # prefix is reused). Helps when several personas share one model.
-    prompt_cache_mb: int = Field(default=0, ge=0)
+    # RAM for saved KV states of earlier prompts, for conversations (rooms)
+    # that take turns on one model (0: only the live context is reused).
+    prompt_cache_mb: int = Field(default=512, ge=0)
+    # Keep the live context when a prompt drops a stretch of it (a history
+    # window that moved on) by shifting the rest, instead of evaluating it again.
+    context_shift: bool = True
 
     def path_in(self, models_dir: Path) -> Path:
         path = Path(self.file).expanduser()

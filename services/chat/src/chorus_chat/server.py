@@ -12,7 +12,7 @@ from grpc_reflection.v1alpha import reflection
 
 from chorus_chat.config import ChatSettings
 from chorus_chat.engine import ChatEngine
-from chorus_chat.provider import Provider
+from chorus_chat.providers.base import Provider
 from chorus_chat.registry import Registry, load_registry
 from chorus_chat.servicer import SERVICE_NAME, ChatServicer
 

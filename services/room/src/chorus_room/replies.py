@@ -25,10 +25,10 @@ from chorus_room.events import EventLog
 from chorus_room.ids import new_id, now_ms
 from chorus_room.ports.completer import Completer, CompletionError
 from chorus_room.ports.store import StoreError
+from chorus_room.transcripts import Transcripts
 
 log = logging.getLogger("chorus.room.replies")
 PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
-_HISTORY_MESSAGES = 60
 
 
 @dataclass(slots=True)
@@ -47,7 +47,7 @@ class ActiveReply:
     #: Answering after the personas asked before it, seeing their replies.
     in_turn: bool = False
     streaming: bool = False
-    marks: dict[str, int] = field(default_factory=dict)
+    timing: room_pb2.ReplyTiming = field(default_factory=room_pb2.ReplyTiming)
 
     def to_proto(self) -> room_pb2.ActiveReply:
         return room_pb2.ActiveReply(
@@ -65,6 +65,7 @@ class ReplyManager:
         self._completer = completer
         self._settings = settings
         self._budget = ChainBudget(settings.persona_chain_budget, settings.persona_chain_window_s)
+        self._transcripts = Transcripts(self._store, budget=settings.context_token_budget)
         self._active: dict[str, ActiveReply] = {}
         self._closed = False
 
@@ -100,7 +101,7 @@ class ReplyManager:
                 continue
             reply = ActiveReply(new_id("m"), room_id, persona, message, event.seq, depth)
             reply.in_turn = in_turn and len(personas) > 1
-            reply.marks["received"] = now_ms()
+            reply.timing.received_at_ms = now_ms()
             replies.append(reply)
         if not replies:
             return []
@@ -158,7 +159,7 @@ class ReplyManager:
                 outcome=room_pb2.REPLY_OUTCOME_FAILED,
                 error=error,
             )
-            await self._log.ephemeral(reply.room_id, room_pb2.RoomEvent(reply_ended=ended))
+            await self._end(reply, ended)
 
     async def _reply(self, reply: ActiveReply) -> None:
         reply.streaming = True
@@ -205,7 +206,7 @@ class ReplyManager:
             )
             if reply.text.strip():  # keep what was said before the failure
                 await self._store_reply(reply, room_pb2.MESSAGE_STATUS_INTERRUPTED, ended)
-            await self._log.ephemeral(room_id, room_pb2.RoomEvent(reply_ended=ended))
+            await self._end(reply, ended)
             return
         text = reply.text.strip()
         if interrupted:
@@ -223,23 +224,31 @@ class ReplyManager:
             )
             stored = await self._store_reply(reply, status, ended)
             await self._chain(reply, stored)
-        reply.marks["done"] = now_ms()
+        await self._end(reply, ended)
+
+    async def _end(self, reply: ActiveReply, ended: room_pb2.ReplyEnded) -> None:
+        """Tell the room the reply is over, with its timing."""
+        timing = reply.timing
+        timing.done_at_ms = now_ms()
+        ended.timing.CopyFrom(timing)
         log.info(
-            "reply %s %s marks=%s", reply.id, room_pb2.ReplyOutcome.Name(ended.outcome), reply.marks
+            "room %s reply %s by %s: %s; %s",
+            reply.room_id,
+            reply.id,
+            reply.persona.id,
+            room_pb2.ReplyOutcome.Name(ended.outcome),
+            describe_timing(timing),
         )
-        await self._log.ephemeral(room_id, room_pb2.RoomEvent(reply_ended=ended))
+        await self._log.ephemeral(reply.room_id, room_pb2.RoomEvent(reply_ended=ended))
 
     async def _request(self, reply: ActiveReply) -> chat_pb2.CompleteRequest:
         room = await self._store.get_room(reply.room_id)
         participants = [r.participant for r in await self._store.participants(reply.room_id)]
-        page = await self._store.events_before(reply.room_id, 0, _HISTORY_MESSAGES)
-        history = [
-            e.message
-            for e in page.events
-            if e.HasField("message") and (reply.in_turn or e.seq <= reply.trigger_seq)
-        ]
-        if all(m.id != reply.trigger.id for m in history):  # older than the page
-            history.append(reply.trigger)
+        # In turn, a persona also sees the replies given before its turn.
+        upto = 0 if reply.in_turn else reply.trigger_seq
+        transcript = await self._transcripts.window(reply.room_id, upto)
+        if all(m.id != reply.trigger.id for m in transcript):  # older than the window
+            transcript.append(reply.trigger)
         context = RoomContext(
             name=room.name if room else "",
             description=room.description if room else "",
@@ -249,11 +258,14 @@ class ReplyManager:
         settings = chat_pb2.GenerationSettings()
         settings.CopyFrom(persona.generation)
         del settings.stop[:]
-        settings.stop.extend(turn_stops(reply.persona, history, persona.generation.stop))
-        budget = self._settings.context_token_budget
+        settings.stop.extend(turn_stops(reply.persona, transcript, persona.generation.stop))
+        # Asked by name, a persona answers; otherwise it may let others speak.
+        asked_by_name = reply.depth == 0 and reply.persona.id in reply.trigger.mention_ids
         return chat_pb2.CompleteRequest(
             model=persona.model,
-            messages=build_messages(reply.persona, context, history, budget),
+            messages=build_messages(
+                reply.persona, context, transcript, may_decline=not asked_by_name
+            ),
             settings=settings,
             request_id=reply.id,
         )
@@ -261,7 +273,7 @@ class ReplyManager:
     async def _stream(
         self, reply: ActiveReply, request: chat_pb2.CompleteRequest, filt: ReplyFilter
     ) -> None:
-        reply.marks["model_start"] = now_ms()
+        reply.timing.model_start_at_ms = now_ms()
         async with asyncio.timeout(self._settings.reply_timeout_s):
             chunks = aiter(self._completer.complete(request))
             idle_s: float | None = None  # waiting for a busy model is bounded by the reply timeout
@@ -278,7 +290,8 @@ class ReplyManager:
                     ) from exc
                 kind = chunk.WhichOneof("chunk")
                 if kind == "text":
-                    reply.marks.setdefault("first_token", now_ms())
+                    if not reply.timing.first_token_at_ms:
+                        reply.timing.first_token_at_ms = now_ms()
                     shown = filt.feed(chunk.text)
                     if shown:
                         reply.text += shown
@@ -288,6 +301,10 @@ class ReplyManager:
                                 reply_delta=room_pb2.ReplyDelta(reply_id=reply.id, text=shown)
                             ),
                         )
+                elif kind == "usage":
+                    reply.timing.prompt_tokens = chunk.usage.prompt_tokens
+                    reply.timing.prompt_tokens_cached = chunk.usage.prompt_tokens_cached
+                    reply.timing.completion_tokens = chunk.usage.completion_tokens
                 elif kind == "finish":
                     reply.finish = chunk.finish
                 elif kind == "error":
@@ -329,3 +346,18 @@ class ReplyManager:
         participants = [r.participant for r in await self._store.participants(reply.room_id)]
         asked = [p for p in participants if p.id in mentioned and p.kind == PERSONA]
         self.trigger(reply.room_id, stored, asked, depth=reply.depth + 1)
+
+
+def describe_timing(timing: room_pb2.ReplyTiming) -> str:
+    """One log-friendly line: waits and durations in ms, and the prompt's reuse."""
+
+    def since(start: int, end: int) -> str:
+        return str(end - start) if start and end else "-"
+
+    return (
+        f"turn wait {since(timing.received_at_ms, timing.model_start_at_ms)} ms, "
+        f"first token {since(timing.model_start_at_ms, timing.first_token_at_ms)} ms, "
+        f"total {since(timing.received_at_ms, timing.done_at_ms)} ms, "
+        f"prompt {timing.prompt_tokens} tokens ({timing.prompt_tokens_cached} reused), "
+        f"{timing.completion_tokens} generated"
+    )

@@ -1,67 +1,65 @@
 from __future__ import annotations
 
 from chorus.v1 import chat_pb2, room_pb2
-from chorus_room.domain.prompt import RoomContext, build_messages, estimate_tokens, turn_stops
+from chorus_room.domain.prompt import (
+    TRANSCRIPT_HEADING,
+    RoomContext,
+    build_messages,
+    turn_stops,
+)
 
 ADA = room_pb2.Participant(
     id="p1",
     kind=room_pb2.PARTICIPANT_KIND_PERSONA,
     name="Ada",
     title="Mathematician",
-    persona=room_pb2.PersonaSpec(system_prompt="You love numbers."),
+    persona=room_pb2.PersonaSpec(system_prompt="You love\nnumbers."),
+)
+REX = room_pb2.Participant(
+    id="p2",
+    kind=room_pb2.PARTICIPANT_KIND_PERSONA,
+    name="Rex",
+    persona=room_pb2.PersonaSpec(system_prompt="You build bridges."),
 )
 BOB = room_pb2.Participant(id="h1", kind=room_pb2.PARTICIPANT_KIND_HUMAN, name="Bob")
-ROOM = RoomContext(name="Lab", description="We plan the launch.", participants=[ADA, BOB])
+ROOM = RoomContext(name="Lab", description="We plan the launch.", participants=[ADA, REX, BOB])
 
 
 def msg(author: room_pb2.Participant, text: str) -> room_pb2.Message:
     return room_pb2.Message(id=text, author_id=author.id, author_name=author.name, text=text)
 
 
-def test_system_prompt_has_persona_room_description_and_rules() -> None:
-    system = build_messages(ADA, ROOM, [msg(BOB, "hi")], 1000)[0]
+def test_system_message_describes_the_room_and_every_persona() -> None:
+    system = build_messages(ADA, ROOM, [msg(BOB, "hi")])[0]
     assert system.role == chat_pb2.CHAT_ROLE_SYSTEM
     for part in (
-        "You love numbers.",
-        "Ada, Mathematician",
         '"Lab"',
         "We plan the launch.",
-        "Bob (person)",
-        "[pass]",
+        "- Ada (Mathematician): You love numbers.",
+        "- Rex: You build bridges.",
     ):
         assert part in system.content
+    assert "Bob" not in system.content  # people come and go; the header stays put
 
 
-def test_history_roles_and_names() -> None:
-    messages = build_messages(
-        ADA, ROOM, [msg(BOB, "hi"), msg(ADA, "hello"), msg(BOB, "how are you")], 1000
-    )
-    assert [(m.role, m.content) for m in messages[1:]] == [
-        (chat_pb2.CHAT_ROLE_USER, "Bob: hi"),
-        (chat_pb2.CHAT_ROLE_ASSISTANT, "hello"),
-        (chat_pb2.CHAT_ROLE_USER, "Bob: how are you"),
-    ]
-
-
-def test_consecutive_user_turns_merge() -> None:
-    messages = build_messages(ADA, ROOM, [msg(BOB, "a"), msg(BOB, "b")], 1000)
-    assert messages[1].content == "Bob: a\nBob: b" and len(messages) == 2
-
-
-def test_budget_keeps_newest_and_always_the_trigger() -> None:
-    history = [msg(BOB, f"message number {i} " + "x" * 100) for i in range(50)]
-    system_cost = estimate_tokens(build_messages(ADA, ROOM, history[-1:], 10_000)[0].content)
-    messages = build_messages(
-        ADA, ROOM, history, system_cost + 3 * estimate_tokens("Bob: " + history[-1].text)
-    )
+def test_transcript_then_the_speaker() -> None:
+    history = [msg(BOB, "hi"), msg(ADA, "hello"), msg(BOB, "how are you")]
+    messages = build_messages(ADA, ROOM, history)
+    assert [m.role for m in messages] == [chat_pb2.CHAT_ROLE_SYSTEM, chat_pb2.CHAT_ROLE_USER]
     body = messages[1].content
-    assert (
-        "message number 49" in body
-        and "message number 47" in body
-        and "message number 46" not in body
-    )
-    tiny = build_messages(ADA, ROOM, history, 1)
-    assert "message number 49" in tiny[1].content
+    assert body.startswith(f"{TRANSCRIPT_HEADING}\nBob: hi\nAda: hello\nBob: how are you\n\n---\n")
+    assert "You are Ada, Mathematician." in body and "[pass]" in body
+    assert "[pass]" not in build_messages(ADA, ROOM, history, may_decline=False)[1].content
+
+
+def test_personas_share_everything_but_the_last_lines() -> None:
+    """What makes a model server's prefix cache work across personas."""
+    history = [msg(BOB, "hi all"), msg(ADA, "hello")]
+    ada = build_messages(ADA, ROOM, history)
+    rex = build_messages(REX, ROOM, [*history, msg(REX, "hey")])
+    assert ada[0] == rex[0]
+    shared = f"{TRANSCRIPT_HEADING}\nBob: hi all\nAda: hello"
+    assert ada[1].content.startswith(shared) and rex[1].content.startswith(shared + "\nRex: hey")
 
 
 def test_turn_stops_end_a_reply_at_the_next_speaker() -> None:

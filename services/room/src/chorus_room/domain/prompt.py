@@ -1,5 +1,17 @@
-"""Builds the messages a persona's model sees: its system prompt, the room,
-and as much recent history as fits a token budget."""
+"""Builds the messages a persona's model sees, laid out for prefix caching.
+
+Every persona of a room sees the same two-part prefix: a system message
+about the room and its characters, then the transcript ("Name: text" lines,
+oldest first). Only the last lines of the prompt differ from persona to
+persona: who is speaking now and how. A model server that keeps the state of
+the previous prompt (llama.cpp does; OpenAI-compatible APIs cache prefixes
+too) then evaluates only what is new since the last reply in the room, not
+the whole room again: the transcript only ever grows at its end, and the
+window it shows moves in large steps (`domain/window.py`).
+
+The layout is two messages, system then user, which every chat template
+accepts.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +23,7 @@ from chorus.v1 import chat_pb2, room_pb2
 from chorus_room.domain.reply_filter import DECLINE_MARKER
 
 PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
+TRANSCRIPT_HEADING = "The conversation so far:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,50 +38,63 @@ def estimate_tokens(text: str) -> int:
     return len(text) * 2 // 7 + 4
 
 
-def system_prompt(persona: room_pb2.Participant, room: RoomContext) -> str:
-    others = [
-        f"{p.name} ({p.title or ('AI persona' if p.kind == PERSONA else 'person')})"
-        for p in room.participants
-        if p.id != persona.id
-    ]
-    who = f"{persona.name}, {persona.title}" if persona.title else persona.name
-    lines = [persona.persona.system_prompt.strip()] if persona.persona.system_prompt.strip() else []
-    lines.append(f'You are {who}, taking part in a group chat room called "{room.name}".')
+def transcript_line(message: room_pb2.Message) -> str:
+    return f"{message.author_name}: {message.text}"
+
+
+def room_header(room: RoomContext) -> str:
+    """The system message: the same for every persona of the room, and
+    unchanged while the room's name, description and personas are."""
+    personas = [p for p in room.participants if p.kind == PERSONA]
+    lines = [f'This is "{room.name}", a group chat where people and AI characters talk.']
     if room.description.strip():
         lines.append(f"About this room: {room.description.strip()}")
-    if others:
-        lines.append("Also in the room: " + ", ".join(others) + ".")
+    if personas:
+        lines.append("")
+        lines.append("The AI characters here, each played in turn:")
+        for persona in personas:
+            who = f"{persona.name} ({persona.title})" if persona.title else persona.name
+            prompt = " ".join(persona.persona.system_prompt.split())
+            lines.append(f"- {who}: {prompt}" if prompt else f"- {who}")
+    lines.append("")
     lines.append(
-        'Messages from others appear as "Name: text". Answer as yourself only, in your own '
-        f"voice, without writing your name in front. Keep replies short and conversational. "
-        f"Mention someone with @Name only if you want them to answer. If you have nothing "
-        f"useful to add, reply with exactly {DECLINE_MARKER}"
+        'The conversation is written as lines of "Name: message". Each character writes only '
+        "their own messages, in their own voice: never a line for anyone else, never their "
+        "own name in front. Messages are short and conversational, like in a chat. To ask "
+        "someone in the room something, a character writes @Name."
     )
+    return "\n".join(lines)
+
+
+def speaker_instruction(persona: room_pb2.Participant, *, may_decline: bool) -> str:
+    """The persona-specific end of the prompt: who speaks now."""
+    who = f"{persona.name}, {persona.title}" if persona.title else persona.name
+    lines = [
+        f"You are {who}. Write {persona.name}'s next message: only the message itself, "
+        f"in {persona.name}'s own voice, without a name in front."
+    ]
+    if may_decline:
+        lines.append(f"If {persona.name} has nothing useful to add, write exactly {DECLINE_MARKER}")
     return "\n".join(lines)
 
 
 def build_messages(
     persona: room_pb2.Participant,
     room: RoomContext,
-    history: Sequence[room_pb2.Message],
-    budget_tokens: int,
+    transcript: Sequence[room_pb2.Message],
+    *,
+    may_decline: bool = True,
 ) -> list[chat_pb2.ChatMessage]:
-    """``history`` is oldest first and ends with the message being answered,
-    which is always included; older messages fill the budget newest first."""
-    system = chat_pb2.ChatMessage(
-        role=chat_pb2.CHAT_ROLE_SYSTEM, content=system_prompt(persona, room)
-    )
-    remaining = budget_tokens - estimate_tokens(system.content)
-    picked: list[chat_pb2.ChatMessage] = []
-    for index, message in enumerate(reversed(history)):
-        turn = _turn(persona, message)
-        cost = estimate_tokens(turn.content)
-        if index > 0 and cost > remaining:
-            break
-        remaining -= cost
-        picked.append(turn)
-    picked.reverse()
-    return [system, *_merge_consecutive(picked)]
+    """``transcript`` is oldest first (see `domain/window.py` for which messages)."""
+    lines = "\n".join(transcript_line(m) for m in transcript)
+    return [
+        chat_pb2.ChatMessage(role=chat_pb2.CHAT_ROLE_SYSTEM, content=room_header(room)),
+        chat_pb2.ChatMessage(
+            role=chat_pb2.CHAT_ROLE_USER,
+            content=f"{TRANSCRIPT_HEADING}\n{lines}\n\n---\n"
+            + speaker_instruction(persona, may_decline=may_decline),
+        ),
+    ]
 
 
 #: OpenAI-compatible APIs accept at most four stop sequences.
@@ -91,22 +117,3 @@ def turn_stops(
         if stop not in stops:
             stops.append(stop)
     return stops
-
-
-def _turn(persona: room_pb2.Participant, message: room_pb2.Message) -> chat_pb2.ChatMessage:
-    if message.author_id == persona.id:
-        return chat_pb2.ChatMessage(role=chat_pb2.CHAT_ROLE_ASSISTANT, content=message.text)
-    return chat_pb2.ChatMessage(
-        role=chat_pb2.CHAT_ROLE_USER, content=f"{message.author_name}: {message.text}"
-    )
-
-
-def _merge_consecutive(turns: list[chat_pb2.ChatMessage]) -> list[chat_pb2.ChatMessage]:
-    """Chat templates expect alternating roles: join runs of one role."""
-    merged: list[chat_pb2.ChatMessage] = []
-    for turn in turns:
-        if merged and merged[-1].role == turn.role:
-            merged[-1].content += "\n" + turn.content
-        else:
-            merged.append(chat_pb2.ChatMessage(role=turn.role, content=turn.content))
-    return merged

@@ -4,7 +4,7 @@ import asyncio
 import threading
 
 import pytest
-from chorus_chat.thread_channel import ThreadChannel
+from chorus_chat.providers.llama_cpp.thread_channel import ThreadChannel
 
 # Only a guard against a hang, however busy the machine.
 HANG_GUARD_S = 30

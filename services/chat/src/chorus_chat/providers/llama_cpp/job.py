@@ -36,6 +36,7 @@ from chorus_chat.completion import (
     sampling_kwargs,
 )
 from chorus_chat.errors import ChatError, ErrorCode
+from chorus_chat.providers.llama_cpp.prefix_cache import PrefixCache, Reuse
 from chorus_chat.registry import LlamaCppModel
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,8 @@ _FINISH_REASONS = {
 
 
 class CountingLlama(Llama):
-    """A `Llama` that counts the tokens llama.cpp decodes for a prompt.
+    """A `Llama` that prepares its context from a `PrefixCache` and counts the
+    tokens llama.cpp decodes for a prompt.
 
     llama-cpp-python matches a new prompt against the tokens already in the KV
     cache and evaluates only the rest, in one `eval` call, before sampling;
@@ -60,12 +62,23 @@ class CountingLlama(Llama):
     `start_count()` tells how much of the prompt was computed rather than reused.
     """
 
+    #: Set once after loading; None: only the live context is reused.
+    prefix_cache: PrefixCache | None = None
     # Tokens decoded by the first `eval` since `start_count()`; None before it
     # completes (not started, or aborted).
     first_eval_tokens: int | None = None
+    # What the prefix cache did for the current prompt.
+    last_reuse: Reuse | None = None
 
     def start_count(self) -> None:
         self.first_eval_tokens = None
+        self.last_reuse = None
+
+    def generate(self, tokens: Sequence[int], *args: Any, **kwargs: Any) -> Any:
+        # Called by create_completion with the whole prompt, before any eval.
+        if self.prefix_cache is not None:
+            self.last_reuse = self.prefix_cache.prepare(self, tokens)
+        return super().generate(tokens, *args, **kwargs)
 
     def eval(self, tokens: Sequence[int]) -> None:
         super().eval(tokens)
@@ -101,6 +114,14 @@ class JobReport:
     completion_tokens: int
     # `stop()` interrupted llama.cpp's prompt evaluation (the abort callback fired).
     prompt_aborted: bool
+    # A saved state of an earlier prompt was loaded for this one.
+    state_restored: bool = False
+    # Tokens of the live context kept by shifting them past a dropped stretch.
+    tokens_shifted: int = 0
+
+    @property
+    def prompt_tokens_cached(self) -> int:
+        return max(0, self.prompt_tokens - self.prompt_tokens_evaluated)
 
 
 def translate_llama_error(exc: Exception, model_id: str) -> ChatError:
@@ -210,6 +231,7 @@ class LlamaJob:
             end = JobEnd.FAILED
         else:
             end = JobEnd.FINISHED
+        reuse = self._llama.last_reuse
         report = JobReport(
             request_id=self._request.request_id,
             end=end,
@@ -217,6 +239,8 @@ class LlamaJob:
             prompt_tokens_evaluated=self._llama.first_eval_tokens or 0,
             completion_tokens=self._completion_tokens,
             prompt_aborted=self._prompt_aborted,
+            state_restored=bool(reuse and reuse.restored),
+            tokens_shifted=reuse.shifted if reuse else 0,
         )
         log.debug("llama.cpp job on %s: %s", self._spec.id, report)
         return report
@@ -243,7 +267,13 @@ class LlamaJob:
         if self._phase is JobPhase.PROMPT:
             return ProviderDone(reason)
         self._count_completion()
-        return ProviderDone(reason, self._prompt_tokens, self._completion_tokens)
+        evaluated = self._llama.first_eval_tokens or 0
+        return ProviderDone(
+            reason,
+            self._prompt_tokens,
+            self._completion_tokens,
+            max(0, self._prompt_tokens - evaluated),
+        )
 
     def _count_completion(self) -> None:
         # The last sampled token (end of text, or the max_tokens-th) is never evaluated.

@@ -25,11 +25,11 @@ from chorus_chat.completion import (
     ToolCallDelta,
 )
 from chorus_chat.errors import ChatError, ErrorCode
-from chorus_chat.llama_cpp_job import JobEnd, JobPhase, JobReport
-from chorus_chat.llama_cpp_provider import LlamaCppProvider
+from chorus_chat.providers.llama_cpp.job import JobEnd, JobPhase, JobReport
+from chorus_chat.providers.llama_cpp.provider import LlamaCppProvider
 from chorus_chat.registry import LlamaCppModel
 
-from .conftest import SMOLLM_CONTEXT
+from ..conftest import SMOLLM_CONTEXT
 
 pytestmark = [pytest.mark.llama, pytest.mark.asyncio(loop_scope="module")]
 

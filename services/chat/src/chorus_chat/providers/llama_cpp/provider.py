@@ -5,8 +5,9 @@ at a time, admitted in FIFO order by a `ModelGate`. The model loads on first
 use (or at `warm()`) and stays loaded. Consecutive requests that share a
 prompt prefix (a persona's system prompt and the history so far) reuse the
 evaluated KV cache: llama-cpp-python keeps the last prompt's state and only
-evaluates the new suffix; `prompt_cache_mb` adds a RAM cache of earlier
-states for several personas taking turns on one model.
+evaluates the new suffix; a `PrefixCache` (`prompt_cache_mb` of RAM) keeps
+the states of earlier prompts for conversations that take turns on one model
+and shifts the context when a prompt drops a stretch of it.
 
 `recent_jobs()` reports what the last generations did (how much of each prompt
 llama.cpp evaluated, whether a stop cut them short), and `current_phase()`
@@ -24,15 +25,20 @@ from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from llama_cpp.llama_cache import LlamaRAMCache
-
 from chorus_chat.completion import CompletionRequest, ProviderChunk, ProviderDone, TextDelta
 from chorus_chat.errors import ChatError, ErrorCode
 from chorus_chat.gate import ModelGate
-from chorus_chat.llama_cpp_job import CountingLlama, JobItem, JobPhase, JobReport, LlamaJob
-from chorus_chat.provider import Availability
+from chorus_chat.providers.base import Availability
+from chorus_chat.providers.llama_cpp.job import (
+    CountingLlama,
+    JobItem,
+    JobPhase,
+    JobReport,
+    LlamaJob,
+)
+from chorus_chat.providers.llama_cpp.prefix_cache import PrefixCache
+from chorus_chat.providers.llama_cpp.thread_channel import ThreadChannel
 from chorus_chat.registry import LlamaCppModel
-from chorus_chat.thread_channel import ThreadChannel
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +184,7 @@ class LlamaCppProvider:
                 f"{spec.id}: cannot load {self._path.name}: {exc}",
                 retryable=False,
             ) from exc
-        if spec.prompt_cache_mb > 0:
-            llama.set_cache(LlamaRAMCache(capacity_bytes=spec.prompt_cache_mb << 20))
+        llama.prefix_cache = PrefixCache(spec.prompt_cache_mb << 20, shift=spec.context_shift)
         log.info("loaded %s", spec.id)
         return llama
 

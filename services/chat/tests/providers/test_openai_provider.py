@@ -20,11 +20,11 @@ from chorus_chat.completion import (
     ToolCallDelta,
 )
 from chorus_chat.errors import ChatError, ErrorCode
-from chorus_chat.openai_provider import OpenAIProvider
+from chorus_chat.providers.openai.provider import OpenAIProvider
 from chorus_chat.registry import OpenAIModel
 
-from .conftest import SERVER_CONTEXT, SERVER_KEY
-from .llama_server import LlamaServer, free_port
+from ..conftest import SERVER_CONTEXT, SERVER_KEY
+from ..llama_server import LlamaServer, free_port
 
 pytestmark = [pytest.mark.llama, pytest.mark.asyncio(loop_scope="module")]
 

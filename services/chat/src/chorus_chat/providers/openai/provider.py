@@ -27,8 +27,8 @@ from chorus_chat.completion import (
 )
 from chorus_chat.errors import ChatError, ErrorCode
 from chorus_chat.gate import ModelGate
-from chorus_chat.openai_errors import translate_openai_error
-from chorus_chat.provider import Availability
+from chorus_chat.providers.base import Availability
+from chorus_chat.providers.openai.errors import translate_openai_error
 from chorus_chat.registry import OpenAIModel
 
 _FINISH_REASONS = {
@@ -109,13 +109,15 @@ class OpenAIProvider:
         kwargs = request_kwargs(self._spec, request)
         stream = await self._client.chat.completions.create(**kwargs)
         reason: FinishReason | None = None
-        prompt_tokens = completion_tokens = 0
+        prompt_tokens = completion_tokens = cached_tokens = 0
         seen_tools: set[int] = set()
         async with stream:
             async for chunk in stream:
                 if chunk.usage is not None:
                     prompt_tokens = chunk.usage.prompt_tokens
                     completion_tokens = chunk.usage.completion_tokens
+                    details = chunk.usage.prompt_tokens_details
+                    cached_tokens = (details.cached_tokens or 0) if details else 0
                 for choice in chunk.choices[:1]:
                     delta = choice.delta
                     if delta.content:
@@ -138,7 +140,7 @@ class OpenAIProvider:
             raise ChatError(
                 ErrorCode.PROVIDER_ERROR, f"{self._spec.id}: the provider ended the stream early"
             )
-        yield ProviderDone(reason, prompt_tokens, completion_tokens)
+        yield ProviderDone(reason, prompt_tokens, completion_tokens, cached_tokens)
 
     async def aclose(self) -> None:
         await self._client.close()

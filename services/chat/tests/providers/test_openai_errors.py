@@ -10,10 +10,10 @@ import openai
 import pytest
 import pytest_asyncio
 from chorus_chat.errors import ErrorCode
-from chorus_chat.openai_errors import translate_openai_error
+from chorus_chat.providers.openai.errors import translate_openai_error
 
-from .conftest import SERVER_CONTEXT, SERVER_KEY
-from .llama_server import LlamaServer
+from ..conftest import SERVER_CONTEXT, SERVER_KEY
+from ..llama_server import LlamaServer
 
 
 @pytest_asyncio.fixture(loop_scope="module")

@@ -1,0 +1,1 @@
+"""Local GGUF models run in-process by llama-cpp-python."""
