@@ -113,7 +113,7 @@ class Turn:
     ttft_ms: float
     prompt_tokens: int
     prompt_tokens_cached: int
-    reply_chars: int
+    reply: str
 
     @property
     def evaluated(self) -> int:
@@ -145,38 +145,45 @@ class Room:
             for name, title, prompt in PERSONAS[:personas]
         ]
         self.asker: Member | None = None
-        self.other: Member | None = None
+        self.room_id = ""
+        self.invite = ""
+        self.seeder_token = ""
+        self.seeder_seq = 0
 
     async def open(self) -> None:
         created = await create_room(self.stack.http, *self.specs, name="Bridge planning")
-        room_id, invite = created["room"]["id"], created["inviteToken"]
-        self.asker = Member(self.stack.ws, room_id)
-        self.other = Member(self.stack.ws, room_id)
-        await self.asker.join(invite, "Sam")
-        await self.other.join(invite, "Lee")
+        self.room_id, self.invite = created["room"]["id"], created["inviteToken"]
+        self.asker = Member(self.stack.ws, self.room_id)
+        await self.asker.join(self.invite, "Sam")
 
     async def close(self) -> None:
-        for member in (self.asker, self.other):
-            if member is not None:
-                await member.close()
+        if self.asker is not None:
+            await self.asker.close()
 
     async def seed(self, count: int, rng: random.Random) -> None:
-        """``count`` messages from Lee, acknowledged, 50 in flight at most."""
-        assert self.other is not None
-        other = self.other
+        """``count`` messages from Lee, acknowledged, 50 in flight at most.
+        Lee connects only to send them (a member that stops reading would be
+        cut off as a slow consumer)."""
+        lee = Member(self.stack.ws, self.room_id)
+        welcome = await lee.join(
+            self.invite, "Lee", token=self.seeder_token, after_seq=self.seeder_seq
+        )
+        self.seeder_token = welcome["participantToken"]
         in_flight = 0
         for _ in range(count):
-            await other.say(chatter(rng))
+            await lee.say(chatter(rng))
             in_flight += 1
             if in_flight >= 50:
-                await other.next(lambda f: "ack" in f, within=60)
+                await lee.next(lambda f: "ack" in f, within=60)
                 in_flight -= 1
         while in_flight:
-            await other.next(lambda f: "ack" in f, within=60)
+            await lee.next(lambda f: "ack" in f, within=60)
             in_flight -= 1
+        last = lee.last_seq
+        self.seeder_seq = last
+        await lee.close()
         assert self.asker is not None
         # Sam has received them all before the next measurement starts.
-        last = other.last_seq
         await self.asker.next(lambda f: int(f.get("event", {}).get("seq", 0)) >= last, within=120)
 
     async def ask(self, text: str, label: str, expect: int = 1) -> list[Turn]:
@@ -189,14 +196,14 @@ class Room:
         turns: list[Turn] = []
         previous_end = sent
         first_at: dict[str, float] = {}
-        chars: dict[str, int] = {}
+        texts: dict[str, str] = {}
         while len(turns) < expect:
             frame = await asker.next(lambda f: "event" in f, within=600)
             event: Frame = frame["event"]
             if "replyDelta" in event:
                 reply_id = event["replyDelta"]["replyId"]
                 first_at.setdefault(reply_id, time.perf_counter())
-                chars[reply_id] = chars.get(reply_id, 0) + len(event["replyDelta"]["text"])
+                texts[reply_id] = texts.get(reply_id, "") + event["replyDelta"]["text"]
             elif "replyEnded" in event:
                 ended = event["replyEnded"]
                 reply_id = ended["replyId"]
@@ -209,7 +216,7 @@ class Room:
                         ttft_ms=(start - previous_end) * 1000,
                         prompt_tokens=int(timing.get("promptTokens", 0)),
                         prompt_tokens_cached=int(timing.get("promptTokensCached", 0)),
-                        reply_chars=chars.get(reply_id, 0),
+                        reply=texts.get(reply_id, ""),
                     )
                 )
                 previous_end = time.perf_counter()

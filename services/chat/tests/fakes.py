@@ -15,8 +15,11 @@ Step = ProviderChunk | ChatError | float  # a float is a pause, in seconds
 class ScriptedProvider:
     """Plays a script: yields chunks, raises errors, pauses; records requests."""
 
-    def __init__(self, script: Sequence[Step], *, available: bool = True) -> None:
+    def __init__(
+        self, script: Sequence[Step], *, available: bool = True, prefill: bool = False
+    ) -> None:
         self.script = list(script)
+        self.prefill = prefill
         self.requests: list[CompletionRequest] = []
         self.closed_streams = 0
         self.closed = False

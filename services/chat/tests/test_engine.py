@@ -164,3 +164,23 @@ async def test_models_report_availability() -> None:
 def test_an_unregistered_default_model_is_refused() -> None:
     with pytest.raises(ChatError, match="not registered"):
         ChatEngine(REGISTRY, ChatSettings(default_model="ghost"))
+
+
+@pytest.mark.asyncio
+async def test_a_prefill_goes_only_to_a_model_that_can_continue_it() -> None:
+    engine, provider = _engine([ProviderDone(FinishReason.STOP, 5, 1, 4)])
+    request = CompletionRequest(model="fake", messages=HELLO, prefill="Sam: hi\nAda:")
+
+    refused = await _collect(engine, request)
+    assert refused == [
+        Failure(ErrorCode.INVALID_REQUEST, "fake cannot continue a prefilled reply", False)
+    ]
+    assert provider.requests == []
+
+    provider.prefill = True
+    chunks = await _collect(engine, request)
+    assert provider.requests[0].prefill == "Sam: hi\nAda:"
+    usage = chunks[0]
+    assert isinstance(usage, Usage) and usage.prompt_tokens_cached == 4
+    assert [e.prefill for e in engine.models() if e.spec.id == "fake"] == [True]
+    await engine.aclose()

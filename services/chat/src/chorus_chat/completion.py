@@ -64,6 +64,8 @@ class CompletionRequest:
     tools: tuple[Tool, ...] = ()
     # Name of a tool the model must call; empty lets it answer in text.
     force_tool: str = ""
+    # The start of the reply, written by the caller; the model continues it.
+    prefill: str = ""
     request_id: str = ""
     # Give up when no chunk arrives for this long; None takes the service default.
     timeout_s: float | None = None

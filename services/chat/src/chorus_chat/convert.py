@@ -107,6 +107,7 @@ def request_from_proto(request: chat_pb2.CompleteRequest) -> CompletionRequest:
         sampling=_sampling(request.settings),
         tools=tools,
         force_tool=request.force_tool,
+        prefill=request.prefill,
         request_id=request.request_id,
         timeout_s=request.timeout_ms / 1000 if request.timeout_ms else None,
     )
@@ -176,6 +177,7 @@ def models_to_proto(entries: list[ModelEntry], default_model: str) -> chat_pb2.L
                 defaults=_defaults_to_proto(entry.spec.defaults.to_sampling()),
                 available=entry.availability.available,
                 unavailable_reason=entry.availability.reason,
+                supports_prefill=entry.prefill,
             )
             for entry in entries
         ],

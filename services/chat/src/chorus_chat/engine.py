@@ -38,6 +38,8 @@ _T = TypeVar("_T")
 class ModelEntry:
     spec: ModelSpec
     availability: Availability
+    #: Accepts a request with a prefill.
+    prefill: bool = False
 
 
 def build_provider(spec: ModelSpec, settings: ChatSettings) -> Provider:
@@ -74,7 +76,11 @@ class ChatEngine:
 
     def models(self) -> list[ModelEntry]:
         return [
-            ModelEntry(spec, self._providers[spec.id].availability())
+            ModelEntry(
+                spec,
+                self._providers[spec.id].availability(),
+                self._providers[spec.id].prefill,
+            )
             for spec in self._registry.models
         ]
 
@@ -96,6 +102,12 @@ class ChatEngine:
         if spec is None:
             yield Failure(ErrorCode.UNKNOWN_MODEL, f"unknown model {model_id!r}", False)
             return
+        provider = self._providers[spec.id]
+        if request.prefill and not provider.prefill:
+            yield Failure(
+                ErrorCode.INVALID_REQUEST, f"{spec.id} cannot continue a prefilled reply", False
+            )
+            return
         timeout = request.timeout_s or self._settings.request_timeout_s
         resolved = replace(
             request,
@@ -105,7 +117,7 @@ class ChatEngine:
         )
         first_token_at: float | None = None
         try:
-            async with aclosing(self._providers[spec.id].stream(resolved)) as chunks:
+            async with aclosing(provider.stream(resolved)) as chunks:
                 while True:
                     chunk = await _next_within(chunks, timeout, spec.id)
                     if isinstance(chunk, ProviderDone):

@@ -25,6 +25,11 @@ class Provider(Protocol):
     request.
     """
 
+    @property
+    def prefill(self) -> bool:
+        """Whether `stream` accepts a request with a `prefill` (a reply to continue)."""
+        ...
+
     def availability(self) -> Availability: ...
 
     async def warm(self) -> None:

@@ -36,6 +36,7 @@ from chorus_chat.completion import (
     sampling_kwargs,
 )
 from chorus_chat.errors import ChatError, ErrorCode
+from chorus_chat.providers.llama_cpp.prefill import as_chat_chunks, prefill_prompt
 from chorus_chat.providers.llama_cpp.prefix_cache import PrefixCache, Reuse
 from chorus_chat.registry import LlamaCppModel
 
@@ -177,6 +178,7 @@ class LlamaJob:
 
     def _open_stream(self) -> Iterator[Any]:
         request = self._request
+        stream: Any
         kwargs = sampling_kwargs(request)
         # llama-cpp-python types these as TypedDicts; ours are plain dicts.
         messages: Any = chat_messages(request)
@@ -196,6 +198,11 @@ class LlamaJob:
                 stream=True,
                 **kwargs,
             )
+        elif request.prefill:
+            prompt = prefill_prompt(self._llama, self._spec.id, messages, request.prefill)
+            completion = self._llama.create_completion(prompt=prompt, stream=True, **kwargs)
+            assert isinstance(completion, Iterator)
+            stream = as_chat_chunks(completion)
         else:
             stream = self._llama.create_chat_completion(messages=messages, stream=True, **kwargs)
         assert isinstance(stream, Iterator)

@@ -71,6 +71,11 @@ class LlamaCppProvider:
         self._reports: deque[JobReport] = deque(maxlen=REPORTS_KEPT)
         self._reports_lock = threading.Lock()
 
+    @property
+    def prefill(self) -> bool:
+        """A prefill is rendered with the GGUF's own chat template."""
+        return self._spec.chat_format is None
+
     def availability(self) -> Availability:
         if self._path.is_file():
             return Availability(True)

@@ -78,6 +78,9 @@ class OpenAIProvider:
             base_url=spec.base_url, api_key=self._key or _NO_KEY, max_retries=0
         )
 
+    #: The OpenAI API has no reliable way to continue an assistant message.
+    prefill = False
+
     def availability(self) -> Availability:
         if self._spec.api_key_env and not self._key:
             return Availability(
