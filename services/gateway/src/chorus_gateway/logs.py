@@ -1,10 +1,13 @@
-"""Logging setup. Uvicorn's access and connection lines carry the request's
-path with its query string: this filter cuts the query off, so nothing that
-a client puts there reaches the logs. Headers and tokens are never logged."""
+"""Logging setup: the services' shared one (``chorus_common.logs``), plus a
+filter for uvicorn. Uvicorn's access and connection lines carry the request's
+path with its query string: the filter cuts the query off, so nothing that a
+client puts there reaches the logs. Headers and tokens are never logged."""
 
 from __future__ import annotations
 
 import logging
+
+from chorus_common import logs
 
 
 class DropQueryStrings(logging.Filter):
@@ -24,8 +27,8 @@ def install_filters() -> None:
             logger.addFilter(DropQueryStrings())
 
 
-def configure(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def configure(config: logs.LogConfig | None = None) -> logs.LogConfig:
+    """CHORUS_LOG_LEVEL and CHORUS_LOG_FORMAT unless ``config`` is given."""
+    used = logs.configure("gateway", config)
     install_filters()
+    return used

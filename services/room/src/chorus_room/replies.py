@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from chorus.v1 import chat_pb2, room_pb2
+from chorus_common import context as log_context
 
+from chorus_room import metrics
 from chorus_room.budget import ChainBudget
 from chorus_room.config import RoomSettings
 from chorus_room.domain.mentions import parse_mentions
@@ -143,6 +145,7 @@ class ReplyManager:
 
     async def _run(self, reply: ActiveReply) -> None:
         """One reply; a storage failure still ends it visibly."""
+        log_context.bind(reply_id=reply.id)
         try:
             await self._reply(reply)
         except StoreError as exc:
@@ -205,6 +208,7 @@ class ReplyManager:
             )
             if reply.text.strip():  # keep what was said before the failure
                 await self._store_reply(reply, room_pb2.MESSAGE_STATUS_INTERRUPTED, ended)
+            metrics.observe_reply(reply.marks, ended)
             await self._log.ephemeral(room_id, room_pb2.RoomEvent(reply_ended=ended))
             return
         text = reply.text.strip()
@@ -224,6 +228,7 @@ class ReplyManager:
             stored = await self._store_reply(reply, status, ended)
             await self._chain(reply, stored)
         reply.marks["done"] = now_ms()
+        metrics.observe_reply(reply.marks, ended)
         log.info(
             "reply %s %s marks=%s", reply.id, room_pb2.ReplyOutcome.Name(ended.outcome), reply.marks
         )
