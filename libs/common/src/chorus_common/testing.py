@@ -3,10 +3,12 @@ would write, as parsed JSON lines."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import io
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,3 +45,16 @@ def capture_logs(service: str, level: int = logging.INFO) -> Iterator[CapturedLo
     finally:
         root.removeHandler(handler)
         root.setLevel(saved)
+
+
+async def eventually(
+    check: Callable[[], bool | Awaitable[bool]], *, within_s: float = 5.0, step_s: float = 0.01
+) -> None:
+    """Poll ``check`` until it is true (for state another process or task
+    changes: a gauge, a health status); fails after ``within_s``."""
+    for _ in range(max(1, int(within_s / step_s))):
+        result = check()
+        if await result if inspect.isawaitable(result) else result:
+            return
+        await asyncio.sleep(step_s)
+    raise AssertionError(f"not true within {within_s:g} s")

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from chorus_gateway import api, metrics, ops, ws
+from chorus_gateway import api, logs, metrics, ops, ws
 from chorus_gateway.config import GatewaySettings
 from chorus_gateway.errors import GatewayError
 from chorus_gateway.metrics import GatewayMetrics
@@ -39,6 +39,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
+    logs.install_filters()
     counters = GatewayMetrics()
 
     @asynccontextmanager

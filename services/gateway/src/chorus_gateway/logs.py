@@ -20,11 +20,26 @@ class DropQueryStrings(logging.Filter):
         return True
 
 
+#: The WebSocket protocol's DEBUG lines that dump a frame or a handshake header.
+_DUMPS = frozenset({"< %s", "> %s", "< %s: %s", "> %s: %s"})
+
+
+class DropFrameDumps(logging.Filter):
+    """At DEBUG, the WebSocket protocol logs each frame it sends and receives
+    (``< TEXT '{"join":{"inviteToken":...'``) and each handshake header
+    (cookies, authorization): tokens travel there, so those lines are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg not in _DUMPS
+
+
 def install_filters() -> None:
+    """Idempotent: each filter is added once to each logger."""
     for name in ("uvicorn.access", "uvicorn.error"):
         logger = logging.getLogger(name)
-        if not any(isinstance(f, DropQueryStrings) for f in logger.filters):
-            logger.addFilter(DropQueryStrings())
+        for kind in (DropQueryStrings, DropFrameDumps):
+            if not any(isinstance(f, kind) for f in logger.filters):
+                logger.addFilter(kind())
 
 
 def configure(config: logs.LogConfig | None = None) -> logs.LogConfig:

@@ -40,6 +40,7 @@ async def _guard(context: Context, room_id: str, call: Callable[[], Awaitable[T]
         return await call()
     except RoomError as exc:
         metrics.error_sent(exc.code)
+        log.info("refused: %s", room_pb2.ErrorCode.Name(exc.code))
         await context.abort(
             exc.grpc_status,
             exc.message,
