@@ -19,7 +19,7 @@ def test_scope_binds_for_the_block_only() -> None:
 
 
 def test_unknown_fields_are_refused() -> None:
-    with pytest.raises(ValueError, match="token"):
+    with pytest.raises(ValueError, match="'token'"):
         context.bind(token="secret")
 
 
@@ -66,5 +66,6 @@ def test_a_frame_request_id_names_gateway_connection_and_ref() -> None:
     with context.scope(gateway_id="gw-1"):
         assert context.frame_request_id("c7", "r12") == "gw-1/c7/r12"
         assert context.frame_request_id("c7", "not an id") == "gw-1/c7/"
+        assert context.frame_request_id("c7", "x" * 33) == "gw-1/c7/"
     assert context.frame_request_id("c7", "r1") == "c7/r1"
     assert context.new_request_id() != context.new_request_id()

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar, Token
 from types import MappingProxyType
 
@@ -34,6 +33,8 @@ _KNOWN = frozenset(FIELDS)
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 _current: ContextVar[Mapping[str, str]] = ContextVar("chorus_log_context", default=_EMPTY)
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}")
+#: The longest client ref kept in a frame's request id.
+_MAX_REF_CHARS = 32
 
 
 def current() -> Mapping[str, str]:
@@ -48,25 +49,34 @@ def request_id() -> str:
 def bind(**fields: str) -> Token[Mapping[str, str]]:
     """Add (or, with an empty value, remove) fields for the rest of this
     context; ``reset(token)`` undoes it. Unknown field names are an error."""
-    unknown = fields.keys() - _KNOWN
-    if unknown:
-        raise ValueError(f"unknown log context field(s): {sorted(unknown)}")
+    for name in fields:
+        if name not in _KNOWN:
+            raise ValueError(f"unknown log context field: {name!r}")
     merged = {**_current.get(), **fields}
-    return _current.set(MappingProxyType({k: v for k, v in merged.items() if v}))
+    if not all(fields.values()):
+        merged = {k: v for k, v in merged.items() if v}
+    # A new mapping each time: what a task inherited never changes under it.
+    return _current.set(MappingProxyType(merged))
 
 
 def reset(token: Token[Mapping[str, str]]) -> None:
     _current.reset(token)
 
 
-@contextmanager
-def scope(**fields: str) -> Iterator[None]:
-    """``with scope(room_id=...):`` binds fields for the block only."""
-    token = bind(**fields)
-    try:
-        yield
-    finally:
-        _current.reset(token)
+class scope:
+    """``with scope(room_id=...):`` binds fields for the block only. (A class,
+    not a generator: it runs once per WebSocket frame in the room service.)"""
+
+    __slots__ = ("_fields", "_token")
+
+    def __init__(self, **fields: str) -> None:
+        self._fields = fields
+
+    def __enter__(self) -> None:
+        self._token = bind(**self._fields)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _current.reset(self._token)
 
 
 def new_request_id() -> str:
@@ -93,7 +103,11 @@ def frame_request_id(conn_id: str, ref: str) -> str:
     """The request id of one WebSocket frame: ``<gateway_id>/<conn_id>/<ref>``
     (the gateway bound in this context, its connection, the client's ref)."""
     gateway = _current.get().get("gateway_id", "")
-    return clean_id(f"{gateway}/{conn_id}/{clean_id(ref)[:32]}".lstrip("/"))
+    prefix = f"{gateway}/{conn_id}/" if gateway else f"{conn_id}/"
+    whole = prefix + ref
+    if len(ref) <= _MAX_REF_CHARS and _SAFE_ID.fullmatch(whole):
+        return whole
+    return clean_id(prefix)
 
 
 def outgoing_metadata() -> tuple[tuple[str, str], ...]:

@@ -58,9 +58,14 @@ _ERROR_PREFIX = "ERROR_CODE_"
 _OUTCOME_PREFIX = "REPLY_OUTCOME_"
 
 
+_MESSAGES_BY_KIND = {kind: MESSAGES.labels(author) for kind, author in _AUTHORS.items()}
+
+
 def message_stored(event: room_pb2.RoomEvent) -> None:
     if event.HasField("message"):
-        MESSAGES.labels(_AUTHORS.get(event.message.author_kind, "other")).inc()
+        kind = event.message.author_kind
+        counter = _MESSAGES_BY_KIND.get(kind) or MESSAGES.labels("other")
+        counter.inc()
 
 
 def error_sent(code: room_pb2.ErrorCode) -> None:
