@@ -76,7 +76,7 @@ async def test_a_failed_reply_counts_its_outcome_and_error_code() -> None:
         outcome=room_pb2.REPLY_OUTCOME_FAILED,
         error=room_pb2.Error(code=room_pb2.ERROR_CODE_MODEL_TIMEOUT),
     )
-    metrics.observe_reply({"received": 1_000, "model_start": 1_250}, ended)
+    metrics.observe_reply(ended, metrics.Timing(received_at_ms=1_000, model_start_at_ms=1_250))
     assert value("chorus_room_replies_total", outcome="FAILED") == before_failed + 1
     assert value("chorus_room_errors_total", code="MODEL_TIMEOUT") == before_code + 1
 

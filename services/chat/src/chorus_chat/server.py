@@ -15,7 +15,7 @@ from grpc_reflection.v1alpha import reflection
 from chorus_chat.config import ChatSettings
 from chorus_chat.engine import ChatEngine
 from chorus_chat.provider import Provider
-from chorus_chat.registry import OpenAIModel, Registry, load_registry
+from chorus_chat.registry import Registry, load_registry
 from chorus_chat.servicer import SERVICE_NAME, ChatServicer
 
 log = logging.getLogger(__name__)
@@ -26,11 +26,7 @@ MAX_MESSAGE_BYTES = 4 << 20
 
 def api_key_variables(registry: Registry) -> list[str]:
     """Names of the environment variables that hold the registry's API keys."""
-    return [
-        spec.api_key_env
-        for spec in registry.models
-        if isinstance(spec, OpenAIModel) and spec.api_key_env
-    ]
+    return [name for spec in registry.models if (name := getattr(spec, "api_key_env", None))]
 
 
 class ChatServer:

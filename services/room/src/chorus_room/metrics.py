@@ -2,13 +2,15 @@
 
 Recorded at the boundaries: the servicer (streams, lagging streams, unary
 errors), the session (frame errors), the event log (messages stored) and the
-reply manager (``observe_reply``: outcomes and per-turn times). Queue depths
+reply manager (``observe_reply(ended, timing)`` where a reply ends: outcomes
+and per-turn times). Queue depths
 are read from the open streams when /metrics is scraped, not counted per event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from chorus.v1 import room_pb2
@@ -73,24 +75,54 @@ def error_sent(code: room_pb2.ErrorCode) -> None:
     ERRORS.labels(name.removeprefix(_ERROR_PREFIX)).inc()
 
 
-def observe_reply(marks: Mapping[str, int], ended: room_pb2.ReplyEnded) -> None:
-    """Record one reply: its outcome (and error code), and the times between
-    its marks (milliseconds since the epoch): ``received`` (the asking message
-    was handled), ``model_start``, ``first_token`` and ``done``. Missing marks
-    are skipped."""
+class TurnTiming(Protocol):
+    """A reply's timing marks in epoch milliseconds, 0 when not marked (the
+    shape of the schema's ``ReplyTiming``)."""
+
+    @property
+    def received_at_ms(self) -> int: ...
+    @property
+    def model_start_at_ms(self) -> int: ...
+    @property
+    def first_token_at_ms(self) -> int: ...
+    @property
+    def done_at_ms(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    received_at_ms: int = 0
+    model_start_at_ms: int = 0
+    first_token_at_ms: int = 0
+    done_at_ms: int = 0
+
+    @classmethod
+    def of_marks(cls, marks: Mapping[str, int]) -> Timing:
+        """From marks named ``received``, ``model_start``, ``first_token``, ``done``."""
+        return cls(
+            marks.get("received", 0),
+            marks.get("model_start", 0),
+            marks.get("first_token", 0),
+            marks.get("done", 0),
+        )
+
+
+def observe_reply(ended: room_pb2.ReplyEnded, timing: TurnTiming) -> None:
+    """Record one reply where it ends: its outcome (and error code), and the
+    times from the asking message to its model call, first token and end.
+    Marks left at 0 are skipped."""
     REPLIES.labels(room_pb2.ReplyOutcome.Name(ended.outcome).removeprefix(_OUTCOME_PREFIX)).inc()
     if ended.HasField("error"):
         error_sent(ended.error.code)
-    received = marks.get("received")
-    if received is None:
+    received = timing.received_at_ms
+    if not received:
         return
-    for mark, histogram in (
-        ("model_start", REPLY_WAIT),
-        ("first_token", REPLY_FIRST_TOKEN),
-        ("done", REPLY_DURATION),
+    for at, histogram in (
+        (timing.model_start_at_ms, REPLY_WAIT),
+        (timing.first_token_at_ms, REPLY_FIRST_TOKEN),
+        (timing.done_at_ms, REPLY_DURATION),
     ):
-        at = marks.get(mark)
-        if at is not None:
+        if at:
             histogram.observe(max(at - received, 0) / 1000)
 
 

@@ -208,7 +208,7 @@ class ReplyManager:
             )
             if reply.text.strip():  # keep what was said before the failure
                 await self._store_reply(reply, room_pb2.MESSAGE_STATUS_INTERRUPTED, ended)
-            metrics.observe_reply(reply.marks, ended)
+            metrics.observe_reply(ended, metrics.Timing.of_marks(reply.marks))
             await self._log.ephemeral(room_id, room_pb2.RoomEvent(reply_ended=ended))
             return
         text = reply.text.strip()
@@ -228,7 +228,7 @@ class ReplyManager:
             stored = await self._store_reply(reply, status, ended)
             await self._chain(reply, stored)
         reply.marks["done"] = now_ms()
-        metrics.observe_reply(reply.marks, ended)
+        metrics.observe_reply(ended, metrics.Timing.of_marks(reply.marks))
         log.info(
             "reply %s %s marks=%s", reply.id, room_pb2.ReplyOutcome.Name(ended.outcome), reply.marks
         )
