@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
-__all__ = ["LATENCY_BUCKETS", "REGISTRY", "Combined", "MetricsServer"]
+__all__ = ["LATENCY_BUCKETS", "REGISTRY", "Combined", "MetricsServer", "sample"]
 
 log = logging.getLogger("chorus.metrics")
 
@@ -134,10 +134,3 @@ def sample(registry: Collector, name: str, labels: dict[str, str] | None = None)
             if s.name == name and all(s.labels.get(k) == v for k, v in wanted.items()):
                 return float(s.value)
     return 0.0
-
-
-def samples(registry: Collector, name: str) -> Iterable[tuple[dict[str, str], float]]:
-    for metric in registry.collect():
-        for s in metric.samples:
-            if s.name == name:
-                yield dict(s.labels), float(s.value)

@@ -32,7 +32,7 @@ MESSAGES = Counter(
 )
 ERRORS = Counter(
     "chorus_room_errors",
-    "Errors sent to clients (frames and failed calls), by ErrorCode.",
+    "Requests that failed (frames and unary calls) and failed replies, by ErrorCode.",
     ["code"],
 )
 REPLIES = Counter("chorus_room_replies", "Persona replies ended, by outcome.", ["outcome"])
