@@ -41,6 +41,8 @@ export CHORUS_ROOM_CHAT_TARGET="127.0.0.1:$CHAT_PORT"
 export CHORUS_GATEWAY_HOST="${CHORUS_GATEWAY_HOST:-127.0.0.1}" CHORUS_GATEWAY_PORT="$GATEWAY_PORT"
 export CHORUS_GATEWAY_ROOM_TARGET="127.0.0.1:$ROOM_PORT" CHORUS_GATEWAY_CHAT_TARGET="127.0.0.1:$CHAT_PORT"
 export CHORUS_GATEWAY_WEB_DIST="$ROOT/web/dist"
+# Logs for a terminal (the services default to JSON lines).
+export CHORUS_LOG_FORMAT="${CHORUS_LOG_FORMAT:-text}"
 
 PY="$ROOT/.venv/bin/python"
 for service in chat room gateway; do
@@ -56,6 +58,7 @@ for _ in $(seq 1 120); do
   Chorus is running:   http://127.0.0.1:$GATEWAY_PORT
   API docs:            http://127.0.0.1:$GATEWAY_PORT/docs
   gRPC: room 127.0.0.1:$ROOM_PORT, chat 127.0.0.1:$CHAT_PORT   model: $MODEL
+  Metrics: http://127.0.0.1:$GATEWAY_PORT/metrics, room :${CHORUS_ROOM_METRICS_PORT:-9151}, chat :${CHORUS_CHAT_METRICS_PORT:-9152}
   Data: $DATA_DIR/chorus.db          Ctrl+C stops everything.
 
 MSG

@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = Path(os.environ.get("CHORUS_MODELS_DIR", "~/.cache/chorus/models")).expanduser()
 TEST_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
+#: The API key of the stack's remote model: a secret no log line may show.
+REMOTE_KEY = "sk-e2e-remote-key-0123456789abcdef"
+
 #: The registry the stack's chat service uses: the small local model, and a
 #: remote one whose endpoint is down (to see failures end to end).
 REGISTRY = f"""
@@ -39,6 +42,7 @@ display_name = "A remote model that is down"
 base_url = "http://127.0.0.1:9/v1"
 model = "nothing"
 context_size = 4096
+api_key_env = "CHORUS_E2E_REMOTE_KEY"
 """
 
 
@@ -67,6 +71,8 @@ class Stack:
     chat_port: int = field(default_factory=free_port)
     room_port: int = field(default_factory=free_port)
     gateway_port: int = field(default_factory=free_port)
+    room_metrics_port: int = field(default_factory=free_port)
+    chat_metrics_port: int = field(default_factory=free_port)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     #: The chat service's model registry (TOML text).
     registry: str = REGISTRY
@@ -85,7 +91,10 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CHORUS_")}
         env.update(
             CHORUS_MODELS_DIR=str(MODELS_DIR),
+            CHORUS_E2E_REMOTE_KEY=REMOTE_KEY,
             CHORUS_CHAT_PORT=str(self.chat_port),
+            CHORUS_CHAT_METRICS_PORT=str(self.chat_metrics_port),
+            CHORUS_ROOM_METRICS_PORT=str(self.room_metrics_port),
             CHORUS_CHAT_REGISTRY_PATH=str(registry),
             CHORUS_CHAT_N_THREADS="2",
             CHORUS_ROOM_PORT=str(self.room_port),
@@ -128,6 +137,11 @@ class Stack:
                 pass
             time.sleep(0.2)
         raise TimeoutError("the gateway never became ready")
+
+    def metrics_url(self, name: str) -> str:
+        """Where a service's Prometheus metrics are (the gateway serves its own)."""
+        port = {"room": self.room_metrics_port, "chat": self.chat_metrics_port}.get(name)
+        return f"{self.http}/metrics" if port is None else f"http://127.0.0.1:{port}/metrics"
 
     def log(self, name: str) -> str:
         return (self.workdir / f"{name}.log").read_text(errors="replace")

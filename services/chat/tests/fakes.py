@@ -16,10 +16,17 @@ class ScriptedProvider:
     """Plays a script: yields chunks, raises errors, pauses; records requests."""
 
     def __init__(
-        self, script: Sequence[Step], *, available: bool = True, prefill: bool = False
+        self,
+        script: Sequence[Step],
+        *,
+        available: bool = True,
+        loaded: asyncio.Event | None = None,
+        prefill: bool = False,
     ) -> None:
         self.script = list(script)
         self.prefill = prefill
+        # warm() waits for this, as a local model does while it loads.
+        self.loaded = loaded
         self.requests: list[CompletionRequest] = []
         self.closed_streams = 0
         self.closed = False
@@ -29,7 +36,8 @@ class ScriptedProvider:
         return Availability(self._available, "" if self._available else "scripted: unavailable")
 
     async def warm(self) -> None:
-        return None
+        if self.loaded is not None:
+            await self.loaded.wait()
 
     async def stream(self, request: CompletionRequest) -> AsyncGenerator[ProviderChunk, None]:
         self.requests.append(request)

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from chorus.v1 import chat_pb2
 from chorus_room.ports.completer import CompletionError
+from chorus_room.ports.store import RoomRecord, Store, StoreError
 
 
 @dataclass
@@ -69,3 +71,19 @@ class ScriptedCompleter:
 
     async def aclose(self) -> None:
         return None
+
+
+class FlakyStore:
+    """The real SQLite store, made unreachable on demand (``broken``)."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.broken = False
+
+    async def get_room(self, room_id: str) -> RoomRecord | None:
+        if self.broken:
+            raise StoreError("the disk went away")
+        return await self.inner.get_room(room_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

@@ -1,12 +1,19 @@
-"""`python -m chorus_chat`: run the chat service until SIGTERM or SIGINT."""
+"""`python -m chorus_chat`: run the chat service until SIGTERM or SIGINT.
+
+It serves gRPC (ChatService, health, reflection) and Prometheus /metrics on
+its own HTTP port; SIGTERM lets running streams finish for the grace period,
+then cancels them, and the process exits 0.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 
+from chorus_common import logs
+from chorus_common.aio import DrainTimeout, serve_until_signalled
+from chorus_common.metrics import MetricsServer
 from pydantic import ValidationError
 
 from chorus_chat.config import ChatSettings
@@ -19,33 +26,35 @@ log = logging.getLogger("chorus_chat")
 
 async def serve(settings: ChatSettings) -> None:
     server = ChatServer(settings)
-    await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await stop.wait()
-        log.info("stopping (grace %.1f s)", settings.shutdown_grace_s)
-    finally:
-        await server.stop(settings.shutdown_grace_s)
+    exposition = MetricsServer(host=settings.metrics_host, port=settings.metrics_port)
+    await exposition.start()
+
+    async def stop() -> None:
+        try:
+            await server.stop(settings.shutdown_grace_s)
+        finally:
+            await exposition.aclose()
+
+    await serve_until_signalled(
+        server.start, stop, grace_s=settings.shutdown_grace_s, name="chat service"
+    )
 
 
 def main() -> None:
     try:
+        logs.configure("chat")
         settings = ChatSettings()
-    except ValidationError as exc:
+    except (ValidationError, logs.LogConfigError) as exc:
         print(f"chorus-chat: invalid settings:\n{exc}", file=sys.stderr)
         sys.exit(2)
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
     try:
         asyncio.run(serve(settings))
     except (RegistryError, ChatError, OSError) as exc:
         log.error("cannot start: %s", exc)
         sys.exit(2)
+    except DrainTimeout as exc:
+        log.error("%s", exc)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,9 @@ class ChatSettings(BaseSettings):
     max_queue_depth: int = Field(default=16, ge=0)
     # How long SIGTERM lets running streams finish.
     shutdown_grace_s: float = Field(default=5.0, ge=0)
-    log_level: str = "INFO"
+    # Prometheus /metrics of `python -m chorus_chat` (an HTTP listener; 0 picks a free port).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9152, ge=0, le=65535)
 
     @property
     def resolved_models_dir(self) -> Path:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 
+from chorus_chat import metrics
 from chorus_chat.errors import ChatError, ErrorCode
 
 
@@ -13,7 +15,8 @@ class ModelGate:
 
     A released slot is handed straight to the oldest waiter, so nobody can
     overtake the queue. A request over the waiting limit fails at once with a
-    retryable OVERLOADED error rather than waiting without bound.
+    retryable OVERLOADED error rather than waiting without bound. The gate
+    reports its queue (depth, waits, refusals) under the model's name.
     """
 
     def __init__(self, name: str, *, capacity: int, max_waiting: int) -> None:
@@ -23,6 +26,9 @@ class ModelGate:
         self._free = capacity
         self._max_waiting = max_waiting
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self._queue_wait = metrics.QUEUE_WAIT.labels(name)
+        self._queue_depth = metrics.QUEUE_DEPTH.labels(name)
+        self._rejected = metrics.REJECTED.labels(name)
 
     @property
     def waiting(self) -> int:
@@ -31,14 +37,18 @@ class ModelGate:
     async def acquire(self) -> None:
         if self._free > 0 and not self._waiters:
             self._free -= 1
+            self._queue_wait.observe(0.0)
             return
         if self.waiting >= self._max_waiting:
+            self._rejected.inc()
             raise ChatError(
                 ErrorCode.OVERLOADED,
                 f"model {self._name} is busy: {self.waiting} request(s) already waiting",
             )
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
+        queued_at = time.monotonic()
+        self._queue_depth.inc()
         try:
             await waiter
         except asyncio.CancelledError:
@@ -48,6 +58,9 @@ class ModelGate:
             elif waiter in self._waiters:
                 self._waiters.remove(waiter)
             raise
+        finally:
+            self._queue_depth.dec()
+        self._queue_wait.observe(time.monotonic() - queued_at)
 
     def release(self) -> None:
         while self._waiters:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from types import TracebackType
 
 import grpc
+from chorus_common import logs
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -20,6 +22,11 @@ log = logging.getLogger(__name__)
 
 # Largest request accepted (a long history); replies are streamed in small chunks.
 MAX_MESSAGE_BYTES = 4 << 20
+
+
+def api_key_variables(registry: Registry) -> list[str]:
+    """Names of the environment variables that hold the registry's API keys."""
+    return [name for spec in registry.models if (name := getattr(spec, "api_key_env", None))]
 
 
 class ChatServer:
@@ -53,17 +60,16 @@ class ChatServer:
         return self._engine
 
     async def start(self) -> int:
-        """Load the registry, bind, serve; returns the bound port."""
+        """Load the registry, bind, serve, then load the preloaded models;
+        returns the bound port. Health answers NOT_SERVING until the models
+        are loaded, SERVING after."""
         if self._server is not None:
             raise RuntimeError("the server is already started")
         settings = self.settings
         registry = self._registry or load_registry(settings.registry_path)
+        # Whoever logs an API key (a vendor's error message...), it shows redacted.
+        logs.redact(*(os.environ.get(name) for name in api_key_variables(registry)))
         engine = ChatEngine(registry, settings, self._providers)
-        try:
-            await engine.warm(settings.preload_models)
-        except BaseException:
-            await engine.aclose()
-            raise
         server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -81,9 +87,8 @@ class ChatServer:
         if port == 0:
             await engine.aclose()
             raise OSError(f"cannot listen on {address}")
+        await self._set_health(health_servicer, health_pb2.HealthCheckResponse.NOT_SERVING)
         await server.start()
-        for service in ("", SERVICE_NAME):
-            await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
         self._server, self._health, self._engine, self.port = server, health_servicer, engine, port
         log.info(
             "chat service listening on %s:%d (default model %s)",
@@ -91,7 +96,19 @@ class ChatServer:
             port,
             engine.default_model,
         )
+        try:
+            await engine.warm(settings.preload_models)
+        except BaseException:
+            await self.stop(0)
+            raise
+        await self._set_health(health_servicer, health_pb2.HealthCheckResponse.SERVING)
+        log.info("chat service ready (preloaded: %s)", ", ".join(settings.preload_models) or "-")
         return port
+
+    @staticmethod
+    async def _set_health(servicer: health.aio.HealthServicer, status: int) -> None:
+        for service in ("", SERVICE_NAME):
+            await servicer.set(service, status)
 
     async def stop(self, grace: float | None = None) -> None:
         """Refuse new calls, let running streams finish for `grace` s, then cancel them."""

@@ -6,10 +6,12 @@ room links and the gRPC channels."""
 from __future__ import annotations
 
 import logging
-import os
 import signal
+import sys
 
 import uvicorn
+from chorus_common.logs import LogConfigError
+from pydantic import ValidationError
 
 from chorus_gateway import logs
 from chorus_gateway.app import create_app
@@ -20,8 +22,12 @@ log = logging.getLogger("chorus.gateway")
 
 
 def main() -> None:
-    logs.configure(os.environ.get("CHORUS_LOG_LEVEL", "INFO"))
-    settings = GatewaySettings()
+    try:
+        logs.configure()
+        settings = GatewaySettings()
+    except (ValidationError, LogConfigError) as exc:
+        print(f"chorus-gateway: invalid settings:\n{exc}", file=sys.stderr)
+        sys.exit(2)
     server = uvicorn.Server(uvicorn_config(create_app(settings), settings))
     sock = bind_socket(settings)
     host, port = sock.getsockname()[:2]

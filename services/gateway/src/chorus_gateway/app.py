@@ -11,16 +11,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from chorus_gateway import api, ops, ws
+from chorus_gateway import api, logs, metrics, ops, ws
 from chorus_gateway.config import GatewaySettings
 from chorus_gateway.errors import GatewayError
 from chorus_gateway.metrics import GatewayMetrics
+from chorus_gateway.request_context import RequestContext
 from chorus_gateway.runtime import Gateway
 from chorus_gateway.spa import SpaStaticFiles
 
 
 async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GatewayError)
+    metrics.error_answered(exc.code)
     return JSONResponse(exc.to_body(), status_code=exc.status)
 
 
@@ -31,16 +33,18 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         for error in exc.errors()
     )
     error = GatewayError(400, room_pb2.ERROR_CODE_INVALID_ARGUMENT, problems[:300] or "Invalid.")
+    metrics.error_answered(error.code)
     return JSONResponse(error.to_body(), status_code=400)
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
-    metrics = GatewayMetrics()
+    logs.install_filters()
+    counters = GatewayMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        gateway = Gateway(settings, metrics)
+        gateway = Gateway(settings, counters)
         app.state.gateway = gateway
         try:
             yield
@@ -55,7 +59,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.metrics_registry = metrics.registry()
+    app.state.metrics_registry = counters.registry()
     app.add_exception_handler(GatewayError, _gateway_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api.router)
@@ -63,4 +67,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(ops.router)
     if settings.web_dist.is_dir():
         app.mount("/", SpaStaticFiles(directory=settings.web_dist), name="web")
+    app.add_middleware(RequestContext, gateway_id=settings.gateway_id)
     return app

@@ -1,17 +1,48 @@
 """Prometheus metrics of one gateway process.
 
-The hot paths (a frame in, a frame out to each member) bump plain ints; the
-collector turns them into metric families only when /metrics is scraped, so
-fan-out pays no lock per delivered frame.
+The hot paths (a frame in, a frame out to each member) bump plain ints on the
+app's ``GatewayMetrics``; the collector turns them into metric families only
+when /metrics is scraped, so fan-out pays no lock per delivered frame. HTTP
+requests and REST errors, which are rare by comparison, are ordinary
+process-wide metrics. /metrics shows both, and the process's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry
+from chorus.v1 import room_pb2
+from chorus_common.metrics import LATENCY_BUCKETS, Combined
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+HTTP_REQUESTS = Counter(
+    "chorus_gateway_http_requests",
+    "HTTP requests answered, by route template, method and status.",
+    ["route", "method", "status"],
+)
+HTTP_DURATION = Histogram(
+    "chorus_gateway_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route template.",
+    ["route"],
+    buckets=LATENCY_BUCKETS,
+)
+ERRORS = Counter(
+    "chorus_gateway_errors",
+    "REST requests answered with an error, by ErrorCode.",
+    ["code"],
+)
+
+
+def observe_http(route: str, method: str, status: int, seconds: float) -> None:
+    HTTP_REQUESTS.labels(route, method, str(status)).inc()
+    HTTP_DURATION.labels(route).observe(seconds)
+
+
+def error_answered(code: room_pb2.ErrorCode) -> None:
+    name = room_pb2.ErrorCode.Name(code) if code in room_pb2.ErrorCode.values() else "UNKNOWN"
+    ERRORS.labels(name.removeprefix("ERROR_CODE_")).inc()
 
 
 class GatewayMetrics(Collector):
@@ -66,7 +97,8 @@ class GatewayMetrics(Collector):
             self.link_failures,
         )
 
-    def registry(self) -> CollectorRegistry:
+    def registry(self) -> Collector:
+        """This app's counters and the process-wide registry, as one."""
         registry = CollectorRegistry(auto_describe=True)
         registry.register(self)
-        return registry
+        return Combined(registry, REGISTRY)

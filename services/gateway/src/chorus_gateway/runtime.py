@@ -14,6 +14,7 @@ from chorus_gateway.config import GatewaySettings
 from chorus_gateway.connection import ConnectionLimits
 from chorus_gateway.link import LinkRegistry
 from chorus_gateway.metrics import GatewayMetrics
+from chorus_gateway.request_context import PassRequestId
 
 log = logging.getLogger("chorus.gateway")
 
@@ -27,8 +28,14 @@ class Gateway:
     def __init__(self, settings: GatewaySettings, metrics: GatewayMetrics) -> None:
         self.settings = settings
         self.metrics = metrics
-        self._room_channel = grpc.aio.insecure_channel(settings.room_target)
-        self._chat_channel = grpc.aio.insecure_channel(settings.chat_target)
+        # Unary calls carry the request id of the HTTP request that made them.
+        interceptors = [PassRequestId()]
+        self._room_channel = grpc.aio.insecure_channel(
+            settings.room_target, interceptors=interceptors
+        )
+        self._chat_channel = grpc.aio.insecure_channel(
+            settings.chat_target, interceptors=interceptors
+        )
         self.room = RoomClient(self._room_channel)
         self.chat = ChatClient(self._chat_channel)
         self.links = LinkRegistry(

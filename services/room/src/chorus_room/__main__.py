@@ -1,29 +1,59 @@
-"""``python -m chorus_room``: run the room service until SIGTERM/SIGINT."""
+"""``python -m chorus_room``: run the room service until SIGTERM/SIGINT.
+
+It serves gRPC (RoomService, health, reflection) and Prometheus /metrics on
+its own HTTP port; SIGTERM gives open streams and replies the grace period,
+then cancels them, and the process exits 0.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
+import sys
+
+from chorus_common import logs
+from chorus_common.aio import DrainTimeout, serve_until_signalled
+from chorus_common.metrics import MetricsServer
+from pydantic import ValidationError
 
 from chorus_room.config import RoomSettings
 from chorus_room.server import RoomServer
 
+log = logging.getLogger("chorus.room")
+
 
 async def serve(settings: RoomSettings) -> None:
     server = RoomServer(settings)
-    await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await server.stop()
+    exposition = MetricsServer(host=settings.metrics_host, port=settings.metrics_port)
+    await exposition.start()
+
+    async def stop() -> None:
+        try:
+            await server.stop()
+        finally:
+            await exposition.aclose()
+
+    await serve_until_signalled(
+        server.start, stop, grace_s=settings.shutdown_grace_s, name="room service"
+    )
+    log.info("room service stopped")
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(serve(RoomSettings()))
+    try:
+        logs.configure("room")
+        settings = RoomSettings()
+    except (ValidationError, logs.LogConfigError) as exc:
+        print(f"chorus-room: invalid settings:\n{exc}", file=sys.stderr)
+        sys.exit(2)
+    try:
+        asyncio.run(serve(settings))
+    except OSError as exc:
+        log.error("cannot start: %s", exc)
+        sys.exit(2)
+    except DrainTimeout as exc:
+        log.error("%s", exc)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

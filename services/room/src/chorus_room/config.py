@@ -48,3 +48,10 @@ class RoomSettings(BaseSettings):
 
     #: Seconds given to open streams and replies on SIGTERM.
     shutdown_grace_s: float = Field(default=5.0, ge=0)
+    #: Seconds between checks that the store answers (grpc.health.v1 says
+    #: NOT_SERVING while it does not).
+    health_check_interval_s: float = Field(default=5.0, gt=0)
+    #: Prometheus /metrics of ``python -m chorus_room`` (an HTTP listener; 0
+    #: picks a free port).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9151, ge=0, le=65535)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chorus.v1 import room_pb2
 
+from chorus_room import metrics
 from chorus_room.ids import now_ms
 from chorus_room.ports.bus import Bus
 from chorus_room.ports.store import Appended, Mutation, Store
@@ -33,6 +34,7 @@ class EventLog:
             event.at_ms = now_ms()
         appended = await self.store.append(room_id, event, mutation=mutation, dedupe_key=dedupe_key)
         if not appended.duplicate:
+            metrics.message_stored(appended.event)
             await self.publish(room_id, room_pb2.BusMessage(event=appended.event))
         return appended
 

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from chorus.v1 import chat_pb2, room_pb2
+from chorus_common import context as log_context
 
+from chorus_room import metrics
 from chorus_room.budget import ChainBudget
 from chorus_room.config import RoomSettings
 from chorus_room.domain.mentions import parse_mentions
@@ -144,6 +146,7 @@ class ReplyManager:
 
     async def _run(self, reply: ActiveReply) -> None:
         """One reply; a storage failure still ends it visibly."""
+        log_context.bind(reply_id=reply.id)
         try:
             await self._reply(reply)
         except StoreError as exc:
@@ -231,6 +234,7 @@ class ReplyManager:
         timing = reply.timing
         timing.done_at_ms = now_ms()
         ended.timing.CopyFrom(timing)
+        metrics.observe_reply(ended)
         log.info(
             "room %s reply %s by %s: %s; %s",
             reply.room_id,

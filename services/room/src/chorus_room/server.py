@@ -1,5 +1,6 @@
 """Assembles the room service (store, bus, completer, logic) and serves it
-over gRPC with health checking and reflection."""
+over gRPC with health checking (SERVING while the store answers) and
+reflection."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 
 import grpc
 from chorus.v1 import room_pb2, room_pb2_grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from chorus_room.adapters.grpc_completer import GrpcCompleter
@@ -15,6 +16,7 @@ from chorus_room.adapters.memory_bus import MemoryBus
 from chorus_room.adapters.sqlite_store import SqliteStore
 from chorus_room.config import RoomSettings
 from chorus_room.events import EventLog
+from chorus_room.health import StoreHealth
 from chorus_room.ports.bus import Bus
 from chorus_room.ports.completer import Completer
 from chorus_room.ports.store import Store
@@ -49,7 +51,8 @@ class RoomServer:
         self._completer = completer
         self._server: grpc.aio.Server | None = None
         self._replies: ReplyManager | None = None
-        self._health = health.aio.HealthServicer()
+        self._health: StoreHealth | None = None
+        self._stopped = False
 
     async def start(self) -> int:
         s = self.settings
@@ -65,9 +68,12 @@ class RoomServer:
             presence=PresenceTracker(),
             settings=s,
         )
+        self._health = StoreHealth(
+            self._store, (SERVICE_NAME,), interval_s=s.health_check_interval_s
+        )
         server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
         room_pb2_grpc.add_RoomServiceServicer_to_server(RoomServicer(deps), server)
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health.servicer, server)
         reflection.enable_server_reflection(
             (
                 SERVICE_NAME,
@@ -79,16 +85,21 @@ class RoomServer:
         port: int = server.add_insecure_port(f"{s.host}:{s.port}")
         if port == 0:
             raise OSError(f"cannot listen on {s.host}:{s.port}")
+        await self._health.start()
         await server.start()
-        await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
-        await self._health.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
         self._server = server
         log.info("room service listening on %s:%d", s.host, port)
         return port
 
     async def stop(self, grace: float | None = None) -> None:
+        """Refuse new calls, give open streams and replies ``grace`` seconds,
+        then cancel them and close the adapters. Safe to call more than once."""
+        if self._stopped:
+            return
+        self._stopped = True
         grace = self.settings.shutdown_grace_s if grace is None else grace
-        await self._health.enter_graceful_shutdown()
+        if self._health is not None:
+            await self._health.aclose()
         if self._server is not None:
             await self._server.stop(grace)
         if self._replies is not None:

@@ -19,7 +19,9 @@ from typing import TypeAlias
 
 import grpc
 from chorus.v1 import room_pb2
+from chorus_common import context as log_context
 
+from chorus_room import metrics
 from chorus_room.config import RoomSettings
 from chorus_room.domain.mentions import parse_mentions
 from chorus_room.domain.validation import clean_display_name, clean_message_text
@@ -74,6 +76,11 @@ class GatewaySession:
         self._out: asyncio.Queue[room_pb2.SessionResponse] = asyncio.Queue(
             deps.settings.session_queue
         )
+
+    @property
+    def queued(self) -> int:
+        """Responses waiting to be sent (for the queue-depth metrics)."""
+        return self._out.qsize()
 
     # ---------------------------------------------------------------- run
 
@@ -138,8 +145,11 @@ class GatewaySession:
             try:
                 if not exists:
                     raise unknown_room()
-                await self._handle(conn_id, frame)
+                rid = log_context.frame_request_id(conn_id, frame.ref)
+                with log_context.scope(conn_id=conn_id, request_id=rid):
+                    await self._handle(conn_id, frame)
             except RoomError as exc:
+                metrics.error_sent(exc.code)
                 # A failed join ends the connection; other errors leave it be.
                 fatal = frame.HasField("join") and conn_id not in self._members
                 self._emit(
@@ -149,6 +159,7 @@ class GatewaySession:
                 )
             except StoreError as exc:
                 log.error("room %s: store error: %s", self.room_id, exc)
+                metrics.error_sent(room_pb2.ERROR_CODE_UNAVAILABLE)
                 error = room_pb2.Error(
                     code=room_pb2.ERROR_CODE_UNAVAILABLE,
                     message="Storage is unavailable; try again.",
@@ -202,6 +213,7 @@ class GatewaySession:
         member = self._members.get(conn_id)
         if member is None:
             raise RoomError(room_pb2.ERROR_CODE_NOT_JOINED, "Join the room first.")
+        log_context.bind(participant_id=member.participant.id)
         if action == "send":
             await self._send(conn_id, frame.ref, member, frame.send)
         elif action == "interrupt":

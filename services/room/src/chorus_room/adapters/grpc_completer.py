@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import grpc
 from chorus.v1 import chat_pb2, chat_pb2_grpc
+from chorus_common.context import outgoing_metadata
 
 from chorus_room.ports.completer import CompletionError
 
@@ -20,7 +21,7 @@ class GrpcCompleter:
     async def complete(
         self, request: chat_pb2.CompleteRequest
     ) -> AsyncIterator[chat_pb2.CompleteChunk]:
-        call = self._stub.Complete(request)
+        call = self._stub.Complete(request, metadata=outgoing_metadata())
         try:
             async for chunk in call:
                 yield chunk
