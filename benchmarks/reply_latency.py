@@ -187,24 +187,35 @@ class Room:
         await self.asker.next(lambda f: int(f.get("event", {}).get("seq", 0)) >= last, within=120)
 
     async def ask(self, text: str, label: str, expect: int = 1) -> list[Turn]:
-        """Send ``text``; return one Turn per reply it triggers, in order."""
+        """Send ``text``; return one Turn per reply it triggers, in order: the
+        first timed from the send, each next one from the previous one's end."""
         assert self.asker is not None
         asker = self.asker
         names = {p["id"]: p["name"] for p in asker.welcome["room"]["participants"]}
         sent = time.perf_counter()
-        await asker.say(text)
+        client_msg_id = await asker.say(text)
+        asked_id = ""
         turns: list[Turn] = []
         previous_end = sent
+        ours: set[str] = set()
         first_at: dict[str, float] = {}
         texts: dict[str, str] = {}
         while len(turns) < expect:
-            frame = await asker.next(lambda f: "event" in f, within=600)
+            frame = await asker.next(lambda f: "event" in f or "ack" in f, within=600)
+            if "ack" in frame:
+                if frame["ack"].get("clientMsgId") == client_msg_id:
+                    asked_id = frame["ack"]["messageId"]
+                continue
             event: Frame = frame["event"]
-            if "replyDelta" in event:
+            if "replyStarted" in event:
+                started = event["replyStarted"]
+                if started.get("inReplyToId") == asked_id:
+                    ours.add(started["replyId"])
+            elif "replyDelta" in event and event["replyDelta"]["replyId"] in ours:
                 reply_id = event["replyDelta"]["replyId"]
                 first_at.setdefault(reply_id, time.perf_counter())
                 texts[reply_id] = texts.get(reply_id, "") + event["replyDelta"]["text"]
-            elif "replyEnded" in event:
+            elif "replyEnded" in event and event["replyEnded"]["replyId"] in ours:
                 ended = event["replyEnded"]
                 reply_id = ended["replyId"]
                 timing = ended.get("timing", {})
@@ -323,7 +334,12 @@ def summary(results: Sequence[RoomResult]) -> str:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     registry = (Path(args.registry) if args.registry else DEFAULT_REGISTRY).read_text()
-    stack = Stack(Path(tempfile.mkdtemp(prefix="chorus-latency-")), registry=registry)
+    stack = Stack(
+        Path(tempfile.mkdtemp(prefix="chorus-latency-")),
+        registry=registry,
+        # Personas answering each other would queue behind the measured turns.
+        extra_env={"CHORUS_ROOM_PERSONA_CHAIN_DEPTH": "0"},
+    )
     stack.start()
     try:
         reference = await direct_reference(stack, args.model, args.max_tokens)

@@ -76,6 +76,8 @@ class Stack:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     #: The chat service's model registry (TOML text).
     registry: str = REGISTRY
+    #: More settings for the services (CHORUS_* variables).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def http(self) -> str:
@@ -107,6 +109,7 @@ class Stack:
                 "CHORUS_TEST_WEB_DIST", str(ROOT / "web" / "dist")
             ),
         )
+        env.update(self.extra_env)
         return env
 
     def start(self) -> None:

@@ -30,8 +30,15 @@ class Script:
 
 
 class ScriptedCompleter:
-    def __init__(self, script: Callable[[chat_pb2.CompleteRequest], Script] | None = None) -> None:
+    def __init__(
+        self,
+        script: Callable[[chat_pb2.CompleteRequest], Script] | None = None,
+        *,
+        prefill: bool = False,
+    ) -> None:
         self.script = script or (lambda _r: Script())
+        #: Whether its model says it accepts a prefill (the continuation layout).
+        self.prefill = prefill
         self.requests: list[chat_pb2.CompleteRequest] = []
         self.cancelled = 0
 
@@ -63,7 +70,11 @@ class ScriptedCompleter:
         return chat_pb2.ListModelsResponse(
             models=[
                 chat_pb2.ModelInfo(
-                    id="tiny", display_name="Tiny", provider="llama_cpp", available=True
+                    id="tiny",
+                    display_name="Tiny",
+                    provider="llama_cpp",
+                    available=True,
+                    supports_prefill=self.prefill,
                 )
             ],
             default_model="tiny",

@@ -478,3 +478,23 @@ async def test_reply_ended_carries_its_timing(harness: RoomHarness) -> None:
         3,
     )
     await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_model_that_accepts_a_prefill_writes_the_personas_line(
+    harness: RoomHarness,
+) -> None:
+    harness.completer.prefill = True
+    harness.completer.script = lambda _r: Script(tokens=[" Hello", " Bob"])
+    created = await harness.create_room("Ada", "Grace")
+    gw = harness.session(created.room.id)
+    await gw.join("a", created.invite_token, "Bob")
+    await gw.send("a", "@all hi")
+    await gw.events_until("a", reply_ended)
+    await gw.events_until("a", reply_ended)
+    ada, grace = harness.completer.requests
+    assert ada.prefill == "Bob: @all hi\nAda:"
+    # Grace's prompt is Ada's, then Ada's reply: a model evaluates only that.
+    assert grace.prefill == "Bob: @all hi\nAda: Hello Bob\nGrace:"
+    assert ada.messages == grace.messages
+    await gw.aclose()

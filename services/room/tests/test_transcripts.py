@@ -77,3 +77,17 @@ async def test_reading_costs_the_window_not_the_room(store: SqliteStore) -> None
     assert 0 < len(window) <= 10
     await say(store, 1)
     assert (await transcripts.window("r"))[0].id == window[0].id
+
+
+@pytest.mark.asyncio
+async def test_a_window_ending_before_the_anchor_leaves_the_anchor_alone(
+    store: SqliteStore,
+) -> None:
+    transcripts = Transcripts(store, budget=340)
+    await say(store, 40)
+    window = await transcripts.window("r")
+    anchor = window[0].id
+    old = await transcripts.window("r", upto_seq=5)
+    assert old[-1].id == "m5"
+    await say(store, 1)
+    assert (await transcripts.window("r"))[0].id == anchor

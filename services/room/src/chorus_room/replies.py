@@ -21,10 +21,11 @@ from chorus_room import metrics
 from chorus_room.budget import ChainBudget
 from chorus_room.config import RoomSettings
 from chorus_room.domain.mentions import parse_mentions
-from chorus_room.domain.prompt import RoomContext, build_messages, turn_stops
+from chorus_room.domain.prompt import RoomContext, build_messages, continuation, turn_stops
 from chorus_room.domain.reply_filter import ReplyFilter
 from chorus_room.events import EventLog
 from chorus_room.ids import new_id, now_ms
+from chorus_room.models import ModelCatalog
 from chorus_room.ports.completer import Completer, CompletionError
 from chorus_room.ports.store import StoreError
 from chorus_room.transcripts import Transcripts
@@ -61,10 +62,17 @@ class ActiveReply:
 
 
 class ReplyManager:
-    def __init__(self, log_: EventLog, completer: Completer, settings: RoomSettings) -> None:
+    def __init__(
+        self,
+        log_: EventLog,
+        completer: Completer,
+        models: ModelCatalog,
+        settings: RoomSettings,
+    ) -> None:
         self._log = log_
         self._store = log_.store
         self._completer = completer
+        self._models = models
         self._settings = settings
         self._budget = ChainBudget(settings.persona_chain_budget, settings.persona_chain_window_s)
         self._transcripts = Transcripts(self._store, budget=settings.context_token_budget)
@@ -263,13 +271,21 @@ class ReplyManager:
         settings.CopyFrom(persona.generation)
         del settings.stop[:]
         settings.stop.extend(turn_stops(reply.persona, transcript, persona.generation.stop))
-        # Asked by name, a persona answers; otherwise it may let others speak.
-        asked_by_name = reply.depth == 0 and reply.persona.id in reply.trigger.mention_ids
+        info = await self._models.info(persona.model)
+        if info is not None and info.supports_prefill:
+            # The model writes the persona's line of the transcript itself.
+            messages, prefill = continuation(reply.persona, context, transcript)
+        else:
+            # Asked by name, a persona answers; otherwise it may let others speak.
+            asked_by_name = reply.depth == 0 and reply.persona.id in reply.trigger.mention_ids
+            messages = build_messages(
+                reply.persona, context, transcript, may_decline=not asked_by_name
+            )
+            prefill = ""
         return chat_pb2.CompleteRequest(
             model=persona.model,
-            messages=build_messages(
-                reply.persona, context, transcript, may_decline=not asked_by_name
-            ),
+            messages=messages,
+            prefill=prefill,
             settings=settings,
             request_id=reply.id,
         )

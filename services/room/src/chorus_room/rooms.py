@@ -3,17 +3,16 @@ personas, check credentials. Every change is an event in the room's log."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
-from chorus.v1 import chat_pb2, room_pb2
+from chorus.v1 import room_pb2
 
 from chorus_room.config import RoomSettings
 from chorus_room.domain import validation
 from chorus_room.errors import bad_invite, forbidden, invalid, unknown_room
 from chorus_room.events import EventLog
 from chorus_room.ids import hash_secret, new_id, new_room_id, new_secret, now_ms, secret_matches
-from chorus_room.ports.completer import Completer, CompletionError
+from chorus_room.models import ModelCatalog
 from chorus_room.ports.store import (
     ParticipantRecord,
     RemoveParticipant,
@@ -23,16 +22,14 @@ from chorus_room.ports.store import (
 )
 
 PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
-_MODELS_TTL_S = 30.0
 
 
 class Rooms:
-    def __init__(self, log: EventLog, completer: Completer, settings: RoomSettings) -> None:
+    def __init__(self, log: EventLog, models: ModelCatalog, settings: RoomSettings) -> None:
         self._log = log
         self._store = log.store
-        self._completer = completer
+        self._models = models
         self._settings = settings
-        self._models: tuple[float, chat_pb2.ListModelsResponse] | None = None
 
     # ------------------------------------------------------------ access
 
@@ -205,7 +202,7 @@ class Rooms:
 
     async def _check_model(self, spec: room_pb2.PersonaSpec) -> None:
         """Reject a model the chat service does not know (when it can be asked)."""
-        models = await self._list_models()
+        models = await self._models.listing()
         if models is None:
             return
         if not spec.model:
@@ -214,17 +211,6 @@ class Rooms:
         if spec.model not in {m.id for m in models.models}:
             known = ", ".join(m.id for m in models.models)
             raise invalid(f"Unknown model '{spec.model}'. Models: {known}.")
-
-    async def _list_models(self) -> chat_pb2.ListModelsResponse | None:
-        now = time.monotonic()
-        if self._models and now - self._models[0] < _MODELS_TTL_S:
-            return self._models[1]
-        try:
-            models = await self._completer.list_models()
-        except CompletionError:
-            return None
-        self._models = (now, models)
-        return models
 
     # ------------------------------------------------------------ history
 

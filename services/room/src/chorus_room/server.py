@@ -17,6 +17,7 @@ from chorus_room.adapters.sqlite_store import SqliteStore
 from chorus_room.config import RoomSettings
 from chorus_room.events import EventLog
 from chorus_room.health import StoreHealth
+from chorus_room.models import ModelCatalog
 from chorus_room.ports.bus import Bus
 from chorus_room.ports.completer import Completer
 from chorus_room.ports.store import Store
@@ -60,9 +61,10 @@ class RoomServer:
         self._bus = self._bus or MemoryBus(s.bus_queue)
         self._completer = self._completer or GrpcCompleter(s.chat_target)
         event_log = EventLog(self._store, self._bus)
-        self._replies = ReplyManager(event_log, self._completer, s)
+        models = ModelCatalog(self._completer)
+        self._replies = ReplyManager(event_log, self._completer, models, s)
         deps = SessionDeps(
-            rooms=Rooms(event_log, self._completer, s),
+            rooms=Rooms(event_log, models, s),
             log=event_log,
             replies=self._replies,
             presence=PresenceTracker(),

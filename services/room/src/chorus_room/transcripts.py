@@ -31,7 +31,11 @@ class Transcripts:
     async def window(self, room_id: str, upto_seq: int = 0) -> list[room_pb2.Message]:
         """The messages to show, oldest first, ending with the newest one
         with seq <= ``upto_seq`` (0: the newest in the room)."""
-        events = await self._from_anchor(room_id, upto_seq)
+        anchor = self._anchors.get(room_id)
+        # A window that ends before the room's anchor (a late reply to an old
+        # message) is a one-off: it leaves the anchor where it is.
+        earlier = bool(upto_seq and anchor is not None and upto_seq < anchor)
+        events = None if earlier else await self._from_anchor(room_id, upto_seq)
         if events is None:
             before = upto_seq + 1 if upto_seq else 0
             page = await self._store.events_before(room_id, before, self._max_events)
@@ -40,11 +44,11 @@ class Transcripts:
         seqs = [e.seq for e in events if e.HasField("message")]
         if not messages:
             return []
-        anchor = self._anchors.get(room_id)
         anchor_index = seqs.index(anchor) if anchor in seqs else None
         costs = [estimate_tokens(transcript_line(m)) for m in messages]
         start = window_start(costs, anchor_index, budget=self._budget)
-        self._remember(room_id, seqs[start])
+        if not earlier:
+            self._remember(room_id, seqs[start])
         return messages[start:]
 
     async def _from_anchor(
@@ -52,7 +56,7 @@ class Transcripts:
     ) -> Sequence[room_pb2.RoomEvent] | None:
         """The events from the remembered anchor, if they are few enough."""
         anchor = self._anchors.get(room_id)
-        if anchor is None or (upto_seq and upto_seq < anchor):
+        if anchor is None:
             return None
         page = await self._store.events_after(room_id, anchor - 1, self._max_events)
         events = [e for e in page.events if not upto_seq or e.seq <= upto_seq]

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from chorus.v1 import chat_pb2, room_pb2
 from chorus_room.domain.prompt import (
+    CONTINUATION_REQUEST,
     TRANSCRIPT_HEADING,
     RoomContext,
     build_messages,
+    continuation,
     turn_stops,
 )
 
@@ -48,8 +50,11 @@ def test_transcript_then_the_speaker() -> None:
     assert [m.role for m in messages] == [chat_pb2.CHAT_ROLE_SYSTEM, chat_pb2.CHAT_ROLE_USER]
     body = messages[1].content
     assert body.startswith(f"{TRANSCRIPT_HEADING}\nBob: hi\nAda: hello\nBob: how are you\n\n---\n")
-    assert "You are Ada, Mathematician." in body and "[pass]" in body
-    assert "[pass]" not in build_messages(ADA, ROOM, history, may_decline=False)[1].content
+    assert "You are Ada, Mathematician." in body and "asked by name" not in body
+    assert "[pass]" in messages[0].content  # the rule for those not asked by name
+    assert (
+        "Ada was asked by name" in build_messages(ADA, ROOM, history, may_decline=False)[1].content
+    )
 
 
 def test_personas_share_everything_but_the_last_lines() -> None:
@@ -69,3 +74,20 @@ def test_turn_stops_end_a_reply_at_the_next_speaker() -> None:
     dave = room_pb2.Participant(id="h3", name="Dave")
     many = [msg(carol, "x"), msg(dave, "y"), msg(BOB, "z")]
     assert turn_stops(ADA, many, own=["END"]) == ["END", "\nAda:", "\nBob:", "\nDave:"]
+
+
+def test_continuation_is_the_transcript_ending_in_the_speakers_name() -> None:
+    history = [msg(BOB, "hi all"), msg(ADA, "hello")]
+    messages, prefill = continuation(REX, ROOM, history)
+    assert [m.role for m in messages] == [chat_pb2.CHAT_ROLE_SYSTEM, chat_pb2.CHAT_ROLE_USER]
+    assert messages[1].content == CONTINUATION_REQUEST
+    assert prefill == "Bob: hi all\nAda: hello\nRex:"
+
+
+def test_in_continuation_the_next_turn_extends_the_last_prompt() -> None:
+    """Rex's prompt is Ada's, then her reply, then "Rex:": nothing else changes."""
+    history = [msg(BOB, "@all hi")]
+    ada_messages, ada_prefill = continuation(ADA, ROOM, history)
+    rex_messages, rex_prefill = continuation(REX, ROOM, [*history, msg(ADA, "hello")])
+    assert ada_messages == rex_messages
+    assert rex_prefill == ada_prefill + " hello\nRex:"

@@ -1,16 +1,22 @@
-"""Builds the messages a persona's model sees, laid out for prefix caching.
+"""Builds what a persona's model sees, laid out for prefix caching.
 
-Every persona of a room sees the same two-part prefix: a system message
-about the room and its characters, then the transcript ("Name: text" lines,
-oldest first). Only the last lines of the prompt differ from persona to
-persona: who is speaking now and how. A model server that keeps the state of
-the previous prompt (llama.cpp does; OpenAI-compatible APIs cache prefixes
-too) then evaluates only what is new since the last reply in the room, not
-the whole room again: the transcript only ever grows at its end, and the
-window it shows moves in large steps (`domain/window.py`).
+Every persona of a room sees the same prefix: a system message about the
+room and its characters, then the transcript ("Name: text" lines, oldest
+first). Only what follows differs from persona to persona. A model server
+that keeps the state of the previous prompt (llama.cpp does; OpenAI-compatible
+APIs cache prefixes too) then evaluates only what is new since the last reply
+in the room, not the whole room again: the transcript only ever grows at its
+end, and the window it shows moves in large steps (`domain/window.py`).
 
-The layout is two messages, system then user, which every chat template
-accepts.
+Two layouts:
+
+- **Continuation** (`continuation`), for models that accept a prefill: the
+  model writes the chat itself, and the prompt is the transcript ending in
+  "Name:". The next speaker's prompt is the same text with the reply and one
+  more "Name:", so a turn evaluates only the lines that are new.
+- **Instruction** (`build_messages`), for the rest: system, then one user
+  message holding the transcript and a few lines on who speaks now. Every
+  chat template accepts it.
 """
 
 from __future__ import annotations
@@ -61,7 +67,8 @@ def room_header(room: RoomContext) -> str:
         'The conversation is written as lines of "Name: message". Each character writes only '
         "their own messages, in their own voice: never a line for anyone else, never their "
         "own name in front. Messages are short and conversational, like in a chat. To ask "
-        "someone in the room something, a character writes @Name."
+        "someone in the room something, a character writes @Name. A character who was not "
+        f"asked by name and has nothing to add writes just {DECLINE_MARKER}"
     )
     return "\n".join(lines)
 
@@ -69,13 +76,34 @@ def room_header(room: RoomContext) -> str:
 def speaker_instruction(persona: room_pb2.Participant, *, may_decline: bool) -> str:
     """The persona-specific end of the prompt: who speaks now."""
     who = f"{persona.name}, {persona.title}" if persona.title else persona.name
-    lines = [
+    line = (
         f"You are {who}. Write {persona.name}'s next message: only the message itself, "
         f"in {persona.name}'s own voice, without a name in front."
+    )
+    if not may_decline:
+        line += f" {persona.name} was asked by name, so {persona.name} answers."
+    return line
+
+
+#: The one user message of the continuation layout: the same for every persona.
+CONTINUATION_REQUEST = (
+    "Write this group chat, one message at a time, each in its speaker's own voice."
+)
+
+
+def continuation(
+    persona: room_pb2.Participant,
+    room: RoomContext,
+    transcript: Sequence[room_pb2.Message],
+) -> tuple[list[chat_pb2.ChatMessage], str]:
+    """Messages and the prefill (the transcript, then "Name:") for a model to
+    write ``persona``'s next line."""
+    messages = [
+        chat_pb2.ChatMessage(role=chat_pb2.CHAT_ROLE_SYSTEM, content=room_header(room)),
+        chat_pb2.ChatMessage(role=chat_pb2.CHAT_ROLE_USER, content=CONTINUATION_REQUEST),
     ]
-    if may_decline:
-        lines.append(f"If {persona.name} has nothing useful to add, write exactly {DECLINE_MARKER}")
-    return "\n".join(lines)
+    lines = "".join(transcript_line(m) + "\n" for m in transcript)
+    return messages, f"{lines}{persona.name}:"
 
 
 def build_messages(
