@@ -10,8 +10,8 @@ For each room (personas x messages already in it) it measures, client side:
 - cold: the first @mention in the room (the model reads the whole transcript
   window once);
 - warm: later @mentions, one person's message apart (the median of a few);
-- moved: an @mention after enough new messages that the transcript window
-  moved on;
+- moved: the conversation goes on (a few messages, an @mention, a reply)
+  until the transcript window moves on: the turn where it moved;
 - in turn: with several personas, "@all": the first one's time to first token,
   and for each next one the gap from the previous reply's end to its first
   token (it must read the reply before it).
@@ -234,6 +234,19 @@ class Room:
         return turns
 
 
+async def until_the_window_moves(room: Room, rng: random.Random, steps: int) -> list[Turn]:
+    """Talk on (three messages, then an @mention) until a prompt is shorter
+    than the one before: the window moved. Returns that turn, labelled."""
+    previous = 0
+    for step in range(steps):
+        await room.seed(3, rng)
+        (turn,) = await room.ask(f"@Ada {QUESTIONS[step % len(QUESTIONS)]}", "moved")
+        if previous and turn.prompt_tokens < previous:
+            return [turn]
+        previous = turn.prompt_tokens
+    return []
+
+
 async def direct_reference(stack: Stack, model: str, max_tokens: int) -> dict[str, float]:
     """The model called directly on the chat service with a short prompt:
     first a new prompt, then the same system prompt with another question."""
@@ -282,8 +295,7 @@ async def measure_room(
             await room.seed(1, rng)
             result.turns += await room.ask(f"@Ada {next(questions)}", "warm")
         if messages >= args.move_after:
-            await room.seed(args.move_messages, rng)  # the window moves on
-            result.turns += await room.ask(f"@Ada {next(questions)}", "moved")
+            result.turns += await until_the_window_moves(room, rng, args.move_steps)
         if personas > 1:
             await room.seed(1, rng)
             result.turns += await room.ask(f"@all {next(questions)}", "in turn", expect=personas)
@@ -375,7 +387,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--move-after", type=int, default=50, help="rooms this long also get a window move"
     )
-    parser.add_argument("--move-messages", type=int, default=40)
+    parser.add_argument("--move-steps", type=int, default=20, help="most turns to wait for a move")
     parser.add_argument("--max-tokens", type=int, default=40)
     parser.add_argument("--json", default="", help="also write the results here")
     args = parser.parse_args(argv)

@@ -67,6 +67,18 @@ export interface ProtocolError {
   fatal: boolean;
 }
 
+/** Where a persona reply's time went (epoch ms on the server's clock; 0 = not reached). */
+export interface ReplyTiming {
+  receivedAtMs: number;
+  modelStartAtMs: number;
+  firstTokenAtMs: number;
+  doneAtMs: number;
+  promptTokens: number;
+  /** Of promptTokens, how many the model reused instead of reading again. */
+  promptTokensCached: number;
+  completionTokens: number;
+}
+
 export type EventBody =
   | { type: 'message'; message: Message }
   | { type: 'participantJoined'; participant: Participant }
@@ -82,6 +94,7 @@ export type EventBody =
       outcome: ReplyOutcome;
       error: ProtocolError | null;
       messageSeq: number;
+      timing: ReplyTiming | null;
     }
   | { type: 'presence'; participantId: string; online: boolean }
   | { type: 'typing'; participantId: string }

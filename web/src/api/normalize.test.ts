@@ -31,7 +31,13 @@ describe('normalize', () => {
 
   it('maps enum names (and numbers) to short names', () => {
     const ended = roomEvent({ replyEnded: { replyId: 'r', outcome: 'REPLY_OUTCOME_DECLINED' } });
-    expect(ended).toMatchObject({ type: 'replyEnded', outcome: 'declined', messageSeq: 0, error: null });
+    expect(ended).toMatchObject({ type: 'replyEnded', outcome: 'declined', messageSeq: 0, error: null, timing: null });
+    const timed = roomEvent({
+      replyEnded: { replyId: 'r', timing: { receivedAtMs: '1000', firstTokenAtMs: '1500', promptTokens: 9 } },
+    });
+    expect(timed).toMatchObject({
+      timing: { receivedAtMs: 1000, modelStartAtMs: 0, firstTokenAtMs: 1500, promptTokens: 9, promptTokensCached: 0 },
+    });
     const joined = roomEvent({ seq: '3', participantJoined: { id: 'p', kind: 2, name: 'Ada' } });
     expect(joined).toMatchObject({ type: 'participantJoined', participant: { kind: 'persona', persona: null } });
   });

@@ -14,6 +14,7 @@ import type {
   PersonaSpec,
   ProtocolError,
   ReplyOutcome,
+  ReplyTiming,
   RoomEvent,
   RoomInfo,
   RoomSummary,
@@ -31,6 +32,7 @@ import type {
   WireParticipant,
   WirePersonaSpec,
   WireRoom,
+  WireReplyTiming,
   WireRoomEvent,
   WireRoomSummary,
   WireServerFrame,
@@ -129,6 +131,18 @@ const ERROR_CODES = [
   'ERROR_CODE_INTERNAL',
   'ERROR_CODE_FORBIDDEN',
 ] as const;
+
+export function replyTiming(w: WireReplyTiming): ReplyTiming {
+  return {
+    receivedAtMs: int64(w.receivedAtMs),
+    modelStartAtMs: int64(w.modelStartAtMs),
+    firstTokenAtMs: int64(w.firstTokenAtMs),
+    doneAtMs: int64(w.doneAtMs),
+    promptTokens: w.promptTokens ?? 0,
+    promptTokensCached: w.promptTokensCached ?? 0,
+    completionTokens: w.completionTokens ?? 0,
+  };
+}
 
 export function protocolError(w: WireError | undefined): ProtocolError {
   return {
@@ -234,6 +248,7 @@ export function roomEvent(w: WireRoomEvent): RoomEvent {
       outcome: replyOutcome(w.replyEnded.outcome),
       error: w.replyEnded.error ? protocolError(w.replyEnded.error) : null,
       messageSeq: int64(w.replyEnded.messageSeq),
+      timing: w.replyEnded.timing ? replyTiming(w.replyEnded.timing) : null,
     };
   if (w.presence)
     return {

@@ -185,9 +185,20 @@ export interface WireRoomEvent {
     outcome?: ReplyOutcomeName | number;
     error?: WireError;
     messageSeq?: Int64;
+    timing?: WireReplyTiming;
   };
   presence?: { participantId?: string; online?: boolean };
   typing?: { participantId?: string };
+}
+
+export interface WireReplyTiming {
+  receivedAtMs?: Int64;
+  modelStartAtMs?: Int64;
+  firstTokenAtMs?: Int64;
+  doneAtMs?: Int64;
+  promptTokens?: number;
+  promptTokensCached?: number;
+  completionTokens?: number;
 }
 
 export interface WireActiveReply {

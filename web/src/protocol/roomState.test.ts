@@ -30,6 +30,16 @@ function err(over: Partial<ProtocolError>): ProtocolError {
   return { code: 'ERROR_CODE_INTERNAL', message: '', ref: '', retryable: false, fatal: false, ...over };
 }
 
+const TIMING = {
+  receivedAtMs: 1,
+  modelStartAtMs: 2,
+  firstTokenAtMs: 3,
+  doneAtMs: 4,
+  promptTokens: 10,
+  promptTokensCached: 8,
+  completionTokens: 2,
+};
+
 describe('welcome', () => {
   it('takes the room, you, presence and the backlog start from the first welcome', () => {
     const s = joined(40, { backlogTruncated: true, onlineParticipantIds: [BOB.id] });
@@ -127,6 +137,7 @@ describe('streaming replies', () => {
       outcome: 'completed',
       error: null,
       messageSeq: 11,
+      timing: null,
     });
     let s = run(joined(10), ev(started), ev(delta('Hi')), ev(ended));
     expect(s.replies).toHaveLength(1);
@@ -142,10 +153,20 @@ describe('streaming replies', () => {
       joined(10),
       ev(started),
       ev(messageEvent(11, { id: 'r1', authorId: ADA.id, authorKind: 'persona' })),
-      ev(ephemeral('replyEnded', { replyId: 'r1', personaId: ADA.id, outcome: 'completed', error: null, messageSeq: 11 })),
+      ev(
+        ephemeral('replyEnded', {
+          replyId: 'r1',
+          personaId: ADA.id,
+          outcome: 'completed',
+          error: null,
+          messageSeq: 11,
+          timing: { ...TIMING },
+        }),
+      ),
     );
     expect(s.replies).toEqual([]);
     expect(s.timeline.filter((i) => i.kind === 'note')).toEqual([]);
+    expect(s.replyTimings['r1']).toEqual(TIMING);
   });
 
   it('notes declined, failed and empty interrupted replies quietly', () => {
@@ -157,6 +178,7 @@ describe('streaming replies', () => {
           outcome,
           error: message ? err({ code: 'ERROR_CODE_MODEL_FAILED', message }) : null,
           messageSeq: 0,
+          timing: null,
         }),
       );
     const start = (replyId: string) =>

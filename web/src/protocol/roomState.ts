@@ -20,6 +20,7 @@ import type {
   RoomEvent,
   Welcome,
 } from '../api/models';
+import { rememberTiming, type ReplyTimings } from './replyTimings';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
@@ -89,6 +90,8 @@ export interface RoomState {
   replies: StreamingReply[];
   /** Replies that ended or were replaced by their message (bounded). */
   finishedReplyIds: string[];
+  /** Timing detail of the newest ended replies, by reply (= message) id. */
+  replyTimings: ReplyTimings;
   pending: PendingSend[];
   /** participantId → local time (ms) the typing hint expires. */
   typing: Readonly<Record<string, number>>;
@@ -145,6 +148,7 @@ export function initialRoomState(roomId: string): RoomState {
     loadingHistory: false,
     replies: [],
     finishedReplyIds: [],
+    replyTimings: {},
     pending: [],
     typing: {},
     connection: 'connecting',
@@ -551,7 +555,11 @@ function applyReplyEnded(
   const stored = event.messageSeq > 0;
   const messageStillComing = stored && event.messageSeq > state.lastSeq;
 
-  let next: RoomState = { ...state, finishedReplyIds: markFinished(state, event.replyId) };
+  let next: RoomState = {
+    ...state,
+    finishedReplyIds: markFinished(state, event.replyId),
+    replyTimings: rememberTiming(state.replyTimings, event.replyId, event.timing),
+  };
   if (reply && messageStillComing) {
     next.replies = state.replies.map((r) =>
       r.replyId === event.replyId ? { ...r, awaitingSeq: event.messageSeq, stopping: false } : r,

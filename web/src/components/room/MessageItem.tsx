@@ -1,5 +1,6 @@
 import { memo } from 'react';
-import type { Message, Participant } from '../../api/models';
+import type { Message, Participant, ReplyTiming } from '../../api/models';
+import { describeTiming } from '../../protocol/replyTimings';
 import { formatFull, formatTime } from '../../lib/time';
 import { Avatar } from '../common/Avatar';
 import { MessageText } from './MessageText';
@@ -14,6 +15,8 @@ interface Props {
   /** Follows a message by the same author: no avatar or header. */
   continued: boolean;
   isYou: boolean;
+  /** A persona reply's timing detail, when this client saw it end. */
+  timing: ReplyTiming | null;
   names: readonly string[];
   onReply: (m: Message) => void;
   onJump: (messageId: string) => void;
@@ -32,6 +35,7 @@ export const MessageItem = memo(function MessageItem({
   showQuote,
   continued,
   isYou,
+  timing,
   names,
   onReply,
   onJump,
@@ -69,6 +73,7 @@ export const MessageItem = memo(function MessageItem({
               {tag.text}
             </span>
           )}
+          {persona && timing && <TimingDetail timing={timing} />}
         </header>
         {showQuote && <ReplyQuote target={replyTarget} onJump={onJump} />}
         <MessageText text={m.text} names={names} />
@@ -81,3 +86,18 @@ export const MessageItem = memo(function MessageItem({
     </article>
   );
 });
+
+function TimingDetail({ timing }: { timing: ReplyTiming }) {
+  const { summary, lines } = describeTiming(timing);
+  if (!summary) return null;
+  return (
+    <details className="reply-timing" data-testid="reply-timing">
+      <summary title="How this reply's time was spent">{summary}</summary>
+      <ul>
+        {lines.map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+    </details>
+  );
+}

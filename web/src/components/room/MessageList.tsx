@@ -120,6 +120,7 @@ export function MessageList({ state, messagesById, onLoadEarlier, onReply, onSto
                 showQuote={quote}
                 continued={continued}
                 isYou={m.authorId === youId}
+                timing={state.replyTimings[m.id] ?? null}
                 names={names}
                 onReply={onReply}
                 onJump={jumpTo}
