@@ -161,30 +161,37 @@ class Room:
             await self.asker.close()
 
     async def seed(self, count: int, rng: random.Random) -> None:
-        """``count`` messages from Lee, acknowledged, 50 in flight at most.
-        Lee connects only to send them (a member that stops reading would be
-        cut off as a slow consumer)."""
+        """``count`` messages from Lee, acknowledged, 50 in flight at most,
+        while Sam reads them all (a member that stops reading is cut off as a
+        slow consumer). Lee connects only to send them, for the same reason."""
+        assert self.asker is not None
+        asker = self.asker
         lee = Member(self.stack.ws, self.room_id)
         welcome = await lee.join(
             self.invite, "Lee", token=self.seeder_token, after_seq=self.seeder_seq
         )
         self.seeder_token = welcome["participantToken"]
-        in_flight = 0
-        for _ in range(count):
-            await lee.say(chatter(rng))
-            in_flight += 1
-            if in_flight >= 50:
+        target = 0
+
+        def caught_up(frame: Frame) -> bool:
+            return bool(target) and int(frame.get("event", {}).get("seq", 0)) >= target
+
+        async with asyncio.TaskGroup() as tg:
+            reader = tg.create_task(asker.next(caught_up, within=600))
+            in_flight = 0
+            for _ in range(count):
+                await lee.say(chatter(rng))
+                in_flight += 1
+                if in_flight >= 50:
+                    await lee.next(lambda f: "ack" in f, within=60)
+                    in_flight -= 1
+            while in_flight:
                 await lee.next(lambda f: "ack" in f, within=60)
                 in_flight -= 1
-        while in_flight:
-            await lee.next(lambda f: "ack" in f, within=60)
-            in_flight -= 1
-        last = lee.last_seq
-        self.seeder_seq = last
-        await lee.close()
-        assert self.asker is not None
-        # Sam has received them all before the next measurement starts.
-        await self.asker.next(lambda f: int(f.get("event", {}).get("seq", 0)) >= last, within=120)
+            target = self.seeder_seq = lee.last_seq
+            await lee.close()
+            if asker.last_seq >= target:
+                reader.cancel()
 
     async def ask(self, text: str, label: str, expect: int = 1) -> list[Turn]:
         """Send ``text``; return one Turn per reply it triggers, in order: the
@@ -254,6 +261,14 @@ async def direct_reference(stack: Stack, model: str, max_tokens: int) -> dict[st
     results: dict[str, float] = {}
     async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.chat_port}") as channel:
         stub = chat_pb2_grpc.ChatServiceStub(channel)
+        # Load the model first: the chat service loads it on first use.
+        warm_up = chat_pb2.CompleteRequest(
+            model=model,
+            messages=[chat_pb2.ChatMessage(role=chat_pb2.CHAT_ROLE_USER, content="Hi")],
+            settings=chat_pb2.GenerationSettings(max_tokens=1),
+        )
+        async for _ in stub.Complete(warm_up):
+            pass
         for label, question in (("cold", "Tell me about Rome."), ("warm", QUESTIONS[0])):
             request = chat_pb2.CompleteRequest(
                 model=model,

@@ -81,4 +81,9 @@ async def test_create_join_mention_and_stream(
         await expect(ada).to_have_count(1, timeout=60_000)
         assert (await ada.inner_text()).strip()
     await expect(guest.get_by_test_id("streaming-reply")).to_have_count(0)
+    # Where the reply's time went, one click away.
+    timing = guest.locator('[data-author="Ada"] [data-testid="reply-timing"]')
+    await expect(timing).to_contain_text("first word")
+    await timing.locator("summary").click()
+    await expect(timing).to_contain_text("prompt tokens")
     await guest.screenshot(path=str(tmp_path / "guest.png"))

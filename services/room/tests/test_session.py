@@ -148,7 +148,7 @@ async def test_mention_streams_a_reply_and_stores_it_once(harness: RoomHarness) 
     request = harness.completer.requests[-1]
     assert "A lab for testing." in request.messages[0].content
     assert transcript_of(request) == ["Bob: hello @ada"]
-    assert list(request.settings.stop) == ["\nAda:", "\nBob:"]
+    assert list(request.settings.stop) == ["\nAda:", "\nBob:", "\nGrace:", "\nCy:"]
     assert len(harness.completer.requests) == 1  # Grace was not asked
     await gw.aclose()
 

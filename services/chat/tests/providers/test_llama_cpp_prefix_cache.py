@@ -80,6 +80,9 @@ async def test_rooms_taking_turns_get_their_state_back(provider: LlamaCppProvide
     assert again.state_restored
     assert again.prompt_tokens_cached > first.prompt_tokens - 20
     assert again.prompt_tokens_evaluated < 40  # the new line and the speaker's turn
+    # The forum's state was saved in turn when the harbour's came back.
+    forum = await run(provider, room("forum", [*roads, *lines("roads", 30, 31)], "forum-2"))
+    assert forum.state_restored and forum.prompt_tokens_evaluated < 40
 
 
 async def test_a_window_that_moves_on_is_shifted_not_evaluated(

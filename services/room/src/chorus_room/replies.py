@@ -21,7 +21,14 @@ from chorus_room import metrics
 from chorus_room.budget import ChainBudget
 from chorus_room.config import RoomSettings
 from chorus_room.domain.mentions import parse_mentions
-from chorus_room.domain.prompt import RoomContext, build_messages, continuation, turn_stops
+from chorus_room.domain.prompt import (
+    MAX_CONTINUATION_STOPS,
+    MAX_STOPS,
+    RoomContext,
+    build_messages,
+    continuation,
+    turn_stops,
+)
 from chorus_room.domain.reply_filter import ReplyFilter
 from chorus_room.events import EventLog
 from chorus_room.ids import new_id, now_ms
@@ -267,12 +274,9 @@ class ReplyManager:
             participants=participants,
         )
         persona = reply.persona.persona
-        settings = chat_pb2.GenerationSettings()
-        settings.CopyFrom(persona.generation)
-        del settings.stop[:]
-        settings.stop.extend(turn_stops(reply.persona, transcript, persona.generation.stop))
         info = await self._models.info(persona.model)
-        if info is not None and info.supports_prefill:
+        writes_the_chat = info is not None and info.supports_prefill
+        if writes_the_chat:
             # The model writes the persona's line of the transcript itself.
             messages, prefill = continuation(reply.persona, context, transcript)
         else:
@@ -282,6 +286,18 @@ class ReplyManager:
                 reply.persona, context, transcript, may_decline=not asked_by_name
             )
             prefill = ""
+        settings = chat_pb2.GenerationSettings()
+        settings.CopyFrom(persona.generation)
+        del settings.stop[:]
+        settings.stop.extend(
+            turn_stops(
+                reply.persona,
+                transcript,
+                persona.generation.stop,
+                participants=participants,
+                limit=MAX_CONTINUATION_STOPS if writes_the_chat else MAX_STOPS,
+            )
+        )
         return chat_pb2.CompleteRequest(
             model=persona.model,
             messages=messages,

@@ -91,3 +91,9 @@ def test_in_continuation_the_next_turn_extends_the_last_prompt() -> None:
     rex_messages, rex_prefill = continuation(REX, ROOM, [*history, msg(ADA, "hello")])
     assert ada_messages == rex_messages
     assert rex_prefill == ada_prefill + " hello\nRex:"
+
+
+def test_a_model_that_writes_the_chat_stops_at_anyone_in_the_room() -> None:
+    history = [msg(BOB, "a")]
+    stops = turn_stops(ADA, history, participants=[ADA, REX, BOB], limit=16)
+    assert stops == ["\nAda:", "\nBob:", "\nRex:"]

@@ -127,20 +127,28 @@ def build_messages(
 
 #: OpenAI-compatible APIs accept at most four stop sequences.
 MAX_STOPS = 4
+#: A local model that writes the chat itself gets one for everyone named.
+MAX_CONTINUATION_STOPS = 16
 
 
 def turn_stops(
-    persona: room_pb2.Participant, history: Sequence[room_pb2.Message], own: Sequence[str] = ()
+    persona: room_pb2.Participant,
+    history: Sequence[room_pb2.Message],
+    own: Sequence[str] = (),
+    *,
+    participants: Sequence[room_pb2.Participant] = (),
+    limit: int = MAX_STOPS,
 ) -> list[str]:
     """Stop sequences that end a reply when the model starts writing the next
     chat turn ("\nBob:"), a habit of small models given "Name: text" history.
-    The persona's own stops come first; then its own name and the most
-    recent other speakers."""
-    stops = list(own)[:MAX_STOPS]
+    The persona's own stops come first; then its own name, the most recent
+    other speakers, then the room's other participants, up to ``limit``."""
+    stops = list(own)[:limit]
     names = [persona.name] + [m.author_name for m in reversed(history) if m.author_name]
+    names += [p.name for p in participants]
     for name in names:
         stop = f"\n{name}:"
-        if len(stops) >= MAX_STOPS:
+        if len(stops) >= limit:
             break
         if stop not in stops:
             stops.append(stop)

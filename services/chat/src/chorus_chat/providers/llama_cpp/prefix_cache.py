@@ -101,7 +101,9 @@ class PrefixCache:
         live_common = common_prefix(live, tokens)
         best_key, best_common = self._best(tokens)
         if best_key is not None and best_common >= live_common + MIN_GAIN_TOKENS:
-            self._save_if_losing(llama, live, best_common)
+            # Loading replaces the live state: of it, no more than what the
+            # new prompt shares with it lives on.
+            self._save_if_losing(llama, live, live_common)
             self._load(llama, best_key)
             return Reuse(best_common, restored=True)
         shifted = self._shift(llama, tokens, live_common)
