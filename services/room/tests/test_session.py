@@ -261,10 +261,12 @@ async def test_decline_stores_nothing(harness: RoomHarness) -> None:
 
 @pytest.mark.asyncio
 async def test_personas_mention_each_other_up_to_the_depth_limit(harness: RoomHarness) -> None:
+    openings = iter(["Numbers first.", "Shapes matter more to me.", "Both, in the end."])
+
     def script(request: chat_pb2.CompleteRequest) -> Script:
         me = "Ada" if "You are Ada" in request.messages[-1].content else "Grace"
         other = "Grace" if me == "Ada" else "Ada"
-        return Script(tokens=[f"over to you @{other}"])
+        return Script(tokens=[f"{next(openings)} Over to you @{other}, what do you think?"])
 
     harness.completer.script = script
     created = await harness.create_room("Ada", "Grace")
@@ -497,4 +499,69 @@ async def test_a_model_that_accepts_a_prefill_writes_the_personas_line(
     # Grace's prompt is Ada's, then Ada's reply: a model evaluates only that.
     assert grace.prefill == "Bob: @all hi\nAda: Hello Bob\nGrace:"
     assert ada.messages == grace.messages
+    await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_greeting_mention_starts_no_chain(harness: RoomHarness) -> None:
+    harness.completer.script = lambda _r: Script(tokens=["@Grace, I agree with you."])
+    created = await harness.create_room("Ada", "Grace")
+    gw = harness.session(created.room.id)
+    await gw.join("a", created.invite_token, "Bob")
+    await gw.send("a", "@Ada thoughts?")
+    await gw.events_until("a", reply_ended)
+    await asyncio.sleep(0.3)
+    assert len(harness.completer.requests) == 1
+    await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_reply_written_as_someone_else_is_asked_for_again(harness: RoomHarness) -> None:
+    attempts = iter([["Bob", ": I think so"], ["I", " think so"]])
+    harness.completer.script = lambda _r: Script(tokens=next(attempts))
+    created = await harness.create_room("Ada")
+    gw = harness.session(created.room.id)
+    await gw.join("a", created.invite_token, "Bob")
+    await gw.send("a", "@Ada do you?")
+    events = await gw.events_until("a", reply_ended)
+    assert events[-1].reply_ended.outcome == room_pb2.REPLY_OUTCOME_COMPLETED
+    deltas = "".join(e.reply_delta.text for e in events if e.HasField("reply_delta"))
+    assert deltas == "I think so"  # nothing of the first attempt was shown
+    first, second = harness.completer.requests
+    assert second.settings.seed != first.settings.seed
+    await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_asked_by_name_a_persona_answers_asked_together_it_may_pass(
+    harness: RoomHarness,
+) -> None:
+    harness.completer.script = lambda _r: Script(tokens=["[pass]"])
+    created = await harness.create_room("Ada", "Grace")
+    gw = harness.session(created.room.id)
+    await gw.join("a", created.invite_token, "Bob")
+    await gw.send("a", "@Ada anything?")
+    ended = (await gw.events_until("a", reply_ended))[-1].reply_ended
+    assert ended.outcome == room_pb2.REPLY_OUTCOME_DECLINED
+    assert len(harness.completer.requests) == 2  # asked again once
+    await gw.send("a", "@all anything?")
+    await gw.events_until("a", reply_ended)
+    await gw.events_until("a", reply_ended)
+    assert len(harness.completer.requests) == 4  # once each
+    await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_reply_that_repeats_the_last_one_is_dropped(harness: RoomHarness) -> None:
+    harness.completer.script = lambda _r: Script(tokens=["Glass cracks under point loads."])
+    created = await harness.create_room("Ada", "Grace")
+    gw = harness.session(created.room.id)
+    await gw.join("a", created.invite_token, "Bob")
+    await gw.send("a", "@all glass bridge?")
+    first = (await gw.events_until("a", reply_ended))[-1].reply_ended
+    second = (await gw.events_until("a", reply_ended))[-1].reply_ended
+    assert first.outcome == room_pb2.REPLY_OUTCOME_COMPLETED
+    assert second.outcome == room_pb2.REPLY_OUTCOME_DECLINED
+    assert second.reason == "repeated what was already said"
+    assert second.message_seq == 0
     await gw.aclose()

@@ -20,6 +20,7 @@ from chorus_common import context as log_context
 from chorus_room import metrics
 from chorus_room.budget import ChainBudget
 from chorus_room.config import RoomSettings
+from chorus_room.domain.echo import repeats
 from chorus_room.domain.mentions import parse_mentions
 from chorus_room.domain.prompt import (
     MAX_CONTINUATION_STOPS,
@@ -39,6 +40,24 @@ from chorus_room.transcripts import Transcripts
 
 log = logging.getLogger("chorus.room.replies")
 PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
+
+
+#: Times a reply is asked for again when it went wrong before showing anything.
+_RETRIES = 1
+#: Recent messages a reply must not merely repeat.
+_ECHO_WINDOW = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """A reply's request, and what judging its answer needs."""
+
+    request: chat_pb2.CompleteRequest
+    #: Everyone else in the room.
+    names: Sequence[str]
+    #: The texts of the last messages it saw.
+    recent: Sequence[str]
+    asked_by_name: bool
 
 
 @dataclass(slots=True)
@@ -194,14 +213,9 @@ class ReplyManager:
             ),
         )
         ended = room_pb2.ReplyEnded(reply_id=reply.id, persona_id=persona.id)
-        filt = ReplyFilter(persona.name)
         try:
-            request = await self._request(reply)
-            reply.stream = asyncio.create_task(self._stream(reply, request, filt))
-            if reply.stop_requested:
-                reply.stream.cancel()
-            await reply.stream
-            reply.text += filt.flush()
+            prompt = await self._prompt(reply)
+            filt = await self._attempts(reply, prompt)
             interrupted = False
         except asyncio.CancelledError:
             if (task := asyncio.current_task()) is not None and task.cancelling():
@@ -231,8 +245,14 @@ class ReplyManager:
             ended.outcome = room_pb2.REPLY_OUTCOME_INTERRUPTED
             if text:
                 await self._store_reply(reply, room_pb2.MESSAGE_STATUS_INTERRUPTED, ended)
+        elif filt.impersonated:
+            ended.outcome = room_pb2.REPLY_OUTCOME_DECLINED
+            ended.reason = f"wrote as {filt.impersonated} instead of answering"
         elif filt.declined or not text:
             ended.outcome = room_pb2.REPLY_OUTCOME_DECLINED
+        elif repeats(text, prompt.recent):
+            ended.outcome = room_pb2.REPLY_OUTCOME_DECLINED
+            ended.reason = "repeated what was already said"
         else:
             ended.outcome = room_pb2.REPLY_OUTCOME_COMPLETED
             status = (
@@ -243,6 +263,35 @@ class ReplyManager:
             stored = await self._store_reply(reply, status, ended)
             await self._chain(reply, stored)
         await self._end(reply, ended)
+
+    async def _attempts(self, reply: ActiveReply, prompt: Prompt) -> ReplyFilter:
+        """Run the model; once more (another seed) if the reply went wrong
+        before anything of it was shown: it started as someone else, or it
+        declined though it was asked by name."""
+        for attempt in range(1 + _RETRIES):
+            filt = ReplyFilter(
+                reply.persona.name, others=prompt.names, asker=reply.trigger.author_name
+            )
+            request = prompt.request
+            if attempt:
+                request = chat_pb2.CompleteRequest()
+                request.CopyFrom(prompt.request)
+                request.settings.seed = (prompt.request.settings.seed or 0) + 7919 * attempt
+            reply.stream = asyncio.create_task(self._stream(reply, request, filt))
+            if reply.stop_requested:
+                reply.stream.cancel()
+            await reply.stream
+            reply.text += filt.flush()
+            went_wrong = filt.impersonated or (filt.declined and prompt.asked_by_name)
+            if not went_wrong or reply.text:
+                return filt
+            log.info(
+                "room %s reply %s: %s; asking again",
+                reply.room_id,
+                reply.id,
+                f"wrote as {filt.impersonated}" if filt.impersonated else "declined when asked",
+            )
+        return filt
 
     async def _end(self, reply: ActiveReply, ended: room_pb2.ReplyEnded) -> None:
         """Tell the room the reply is over, with its timing."""
@@ -260,7 +309,7 @@ class ReplyManager:
         )
         await self._log.ephemeral(reply.room_id, room_pb2.RoomEvent(reply_ended=ended))
 
-    async def _request(self, reply: ActiveReply) -> chat_pb2.CompleteRequest:
+    async def _prompt(self, reply: ActiveReply) -> Prompt:
         room = await self._store.get_room(reply.room_id)
         participants = [r.participant for r in await self._store.participants(reply.room_id)]
         # In turn, a persona also sees the replies given before its turn.
@@ -274,14 +323,14 @@ class ReplyManager:
             participants=participants,
         )
         persona = reply.persona.persona
+        # Asked by name, a persona answers; otherwise it may let others speak.
+        asked_by_name = reply.depth == 0 and reply.persona.id in reply.trigger.mention_ids
         info = await self._models.info(persona.model)
         writes_the_chat = info is not None and info.supports_prefill
         if writes_the_chat:
             # The model writes the persona's line of the transcript itself.
             messages, prefill = continuation(reply.persona, context, transcript)
         else:
-            # Asked by name, a persona answers; otherwise it may let others speak.
-            asked_by_name = reply.depth == 0 and reply.persona.id in reply.trigger.mention_ids
             messages = build_messages(
                 reply.persona, context, transcript, may_decline=not asked_by_name
             )
@@ -298,12 +347,18 @@ class ReplyManager:
                 limit=MAX_CONTINUATION_STOPS if writes_the_chat else MAX_STOPS,
             )
         )
-        return chat_pb2.CompleteRequest(
+        request = chat_pb2.CompleteRequest(
             model=persona.model,
             messages=messages,
             prefill=prefill,
             settings=settings,
             request_id=reply.id,
+        )
+        return Prompt(
+            request=request,
+            names=[p.name for p in participants if p.id != reply.persona.id],
+            recent=[m.text for m in transcript[-_ECHO_WINDOW:]],
+            asked_by_name=asked_by_name,
         )
 
     async def _stream(
@@ -376,11 +431,12 @@ class ReplyManager:
 
     async def _chain(self, reply: ActiveReply, stored: room_pb2.RoomEvent) -> None:
         """A persona's @mention of another persona asks it in turn, up to a depth."""
-        mentioned = stored.message.mention_ids
-        if reply.depth >= self._settings.persona_chain_depth or not mentioned:
+        if reply.depth >= self._settings.persona_chain_depth or not stored.message.mention_ids:
             return
         participants = [r.participant for r in await self._store.participants(reply.room_id)]
-        asked = [p for p in participants if p.id in mentioned and p.kind == PERSONA]
+        # A greeting ("@Mira, I agree...") asks nothing; a question does.
+        questioned = parse_mentions(stored.message.text, participants).asked
+        asked = [p for p in participants if p.id in questioned and p.kind == PERSONA]
         self.trigger(reply.room_id, stored, asked, depth=reply.depth + 1)
 
 

@@ -46,3 +46,16 @@ def test_repeats_counted_once_and_unknown_listed() -> None:
 def test_lone_at_sign() -> None:
     result = parse_mentions("meet @ 5", PEOPLE)
     assert result.ids == [] and result.unknown == []
+
+
+def test_a_mention_followed_by_a_question_asks_something() -> None:
+    people = [
+        room_pb2.Participant(id="p1", name="Mira"),
+        room_pb2.Participant(id="p2", name="Rex"),
+    ]
+    greeting = parse_mentions("@Mira, I agree with you.", people)
+    assert greeting.ids == ["p1"] and greeting.asked == []
+    question = parse_mentions("@Mira, I agree. @Rex how long would it take?", people)
+    assert question.ids == ["p1", "p2"] and question.asked == ["p2"]
+    assert parse_mentions("@Rex. How long would it take?", people).asked == ["p2"]
+    assert parse_mentions("What do you think? Ask @Rex.", people).asked == []

@@ -56,3 +56,47 @@ def test_text_is_held_only_while_it_could_be_the_name() -> None:
     assert f.feed(" Love") == ""
     assert f.feed("lace (poet)") == ""
     assert f.feed(": Hi") == "Hi"
+
+
+def run_in_room(chunks: list[str]) -> tuple[str, bool, str]:
+    f = ReplyFilter("Ada", others=["Rex", "Sam", "Ada"], asker="Sam")
+    out = "".join(f.feed(c) for c in chunks) + f.flush()
+    return out, f.declined, f.impersonated
+
+
+@pytest.mark.parametrize("chunks", [["Pass"], ["pass."], [" [Pass]"], ["PASS", "!"]])
+def test_a_bare_pass_is_a_decline(chunks: list[str]) -> None:
+    assert run_in_room(chunks) == ("", True, "")
+
+
+def test_words_that_start_like_pass_are_kept() -> None:
+    assert run_in_room(["Pass", "ing ships are slow."]) == ("Passing ships are slow.", False, "")
+
+
+@pytest.mark.parametrize("chunks", [["[Ada] Hello"], ["[Ada]", " Hello"]])
+def test_own_name_in_brackets_is_removed(chunks: list[str]) -> None:
+    assert run_in_room(chunks) == ("Hello", False, "")
+
+
+@pytest.mark.parametrize(
+    ("chunks", "expected"),
+    [
+        (["@Sam, sure", " thing"], "sure thing"),
+        (["Sam, sure thing"], "sure thing"),
+        (["@Sam: sure thing"], "sure thing"),
+        (["Samantha", " is nice"], "Samantha is nice"),
+        (["@Rex, what do you think?"], "@Rex, what do you think?"),
+    ],
+)
+def test_the_askers_name_in_front_is_removed(chunks: list[str], expected: str) -> None:
+    assert run_in_room(chunks) == (expected, False, "")
+
+
+@pytest.mark.parametrize("chunks", [["Rex", ": steel", " is better"], ["**Sam:** I agree"]])
+def test_a_reply_written_as_someone_else_is_refused(chunks: list[str]) -> None:
+    out, declined, impersonated = run_in_room(chunks)
+    assert (out, declined) == ("", False) and impersonated in ("Rex", "Sam")
+
+
+def test_a_reply_that_only_mentions_someone_later_is_kept() -> None:
+    assert run_in_room(["I agree with Rex: steel."]) == ("I agree with Rex: steel.", False, "")

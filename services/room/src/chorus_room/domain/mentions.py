@@ -20,6 +20,19 @@ class Mentions:
     everyone: bool = False
     #: Words after an @ that name nobody in the room.
     unknown: list[str] = field(default_factory=list)
+    #: Of ``ids``, those asked something: a question mark follows the mention.
+    asked: list[str] = field(default_factory=list)
+
+
+_ADDRESS = re.compile(r"^[\s,:;.!\-\u2013\u2014]*")
+_SENTENCE = re.compile(r"[^.!?]*[.!?]")
+
+
+def _asks(after: str) -> bool:
+    """Whether the sentence after a mention (past an address like "@Rex," or
+    "@Rex.") is a question."""
+    sentence = _SENTENCE.match(_ADDRESS.sub("", after, count=1))
+    return sentence is not None and sentence.group().endswith("?")
 
 
 def _is_word_char(ch: str) -> bool:
@@ -53,6 +66,8 @@ def parse_mentions(text: str, participants: Sequence[room_pb2.Participant]) -> M
         if match is not None:
             if match[1] not in result.ids:
                 result.ids.append(match[1])
+            if match[1] not in result.asked and _asks(text[at + 1 + len(match[0]) :]):
+                result.asked.append(match[1])
             i = at + 1 + len(match[0])
             continue
         word = _WORD.match(text, at + 1)
