@@ -565,3 +565,27 @@ async def test_a_reply_that_repeats_the_last_one_is_dropped(harness: RoomHarness
     assert second.reason == "repeated what was already said"
     assert second.message_seq == 0
     await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_person_speaking_stops_personas_talking_among_themselves(
+    harness: RoomHarness,
+) -> None:
+    def script(request: chat_pb2.CompleteRequest) -> Script:
+        if "You are Grace" in request.messages[-1].content:  # asked by Ada: talks on and on
+            return Script(tokens=["Well", " let", " me", " think"], delay_s=0.05, hang=True)
+        return Script(
+            tokens=["@Grace, how long would it take?"] if "start" in str(request) else ["Ok."]
+        )
+
+    harness.completer.script = script
+    created = await harness.create_room("Ada", "Grace")
+    gw = harness.session(created.room.id)
+    await gw.join("a", created.invite_token, "Bob")
+    await gw.send("a", "@Ada start, and ask Grace")
+    await gw.events_until("a", reply_ended)  # Ada's
+    await gw.events_until("a", lambda e: e.HasField("reply_delta"))  # Grace talking
+    await gw.send("a", "hold on, everyone")
+    ended = (await gw.events_until("a", reply_ended))[-1].reply_ended
+    assert ended.outcome == room_pb2.REPLY_OUTCOME_INTERRUPTED
+    await gw.aclose()

@@ -124,6 +124,8 @@ class ReplyManager:
         once, or ``in_turn`` (one after another, each seeing the replies
         before it, as people take turns). Returns the reply ids."""
         message = event.message
+        if depth == 0 and message.author_kind != PERSONA:
+            self._yield_to_people(room_id)
         replies: list[ActiveReply] = []
         for persona in personas:
             if self._closed or persona.kind != PERSONA or persona.id == message.author_id:
@@ -159,6 +161,13 @@ class ReplyManager:
     def _forget(self, reply_ids: Sequence[str], _task: asyncio.Task[None]) -> None:
         for reply_id in reply_ids:
             self._active.pop(reply_id, None)
+
+    def _yield_to_people(self, room_id: str) -> None:
+        """A person speaking wins over personas talking among themselves: the
+        replies their mentions started stop (what was said is kept)."""
+        for reply in list(self._active.values()):
+            if reply.room_id == room_id and reply.depth > 0:
+                self.interrupt(room_id, reply.id)
 
     def interrupt(self, room_id: str, reply_id: str = "") -> int:
         """Stop one reply (or all of a room's); returns how many were stopped."""
