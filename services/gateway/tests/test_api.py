@@ -258,3 +258,24 @@ async def test_openapi_names_the_proto_messages(gateway: GatewayHarness) -> None
     }
     docs = await gateway.http.get("/docs")
     assert docs.status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_presets_and_a_room_from_a_template(gateway: GatewayHarness) -> None:
+    listed = await gateway.http.get("/api/presets")
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    review = next(t for t in body["templates"] if t["id"] == "design-review")
+    presets = {p["id"]: p for p in body["personas"]}
+    assert all(pid in presets for pid in review["personaPresetIds"])
+    assert presets["sceptic"]["persona"]["systemPrompt"]
+
+    response = await gateway.http.post("/api/rooms", json={"templateId": "design-review"})
+    assert response.status_code == 201, response.text
+    room = response.json()["room"]
+    assert room["name"] == "Design review"
+    personas = [p["name"] for p in room["participants"] if p["kind"] == "PARTICIPANT_KIND_PERSONA"]
+    assert personas == [presets[pid]["persona"]["name"] for pid in review["personaPresetIds"]]
+
+    unknown = await gateway.http.post("/api/rooms", json={"templateId": "nope"})
+    _error(unknown, 400, "ERROR_CODE_INVALID_ARGUMENT")

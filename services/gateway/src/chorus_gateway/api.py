@@ -297,6 +297,20 @@ async def load_history(
 
 
 @router.get(
+    "/presets",
+    summary="Persona presets and room templates to start from",
+    responses=_response_doc(200, "ListPresetsResponse"),
+)
+async def list_presets(gateway: GatewayDep) -> Response:
+    presets = await call(
+        gateway.room.list_presets(
+            room_pb2.ListPresetsRequest(), timeout=gateway.settings.rpc_timeout_s
+        )
+    )
+    return proto_response(presets)
+
+
+@router.get(
     "/models",
     tags=["models"],
     summary="Models the chat service can run",

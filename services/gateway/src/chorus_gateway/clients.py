@@ -59,6 +59,9 @@ class RoomClient:
         self.load_history: Unary[room_pb2.LoadHistoryRequest, room_pb2.LoadHistoryResponse] = (
             stub.LoadHistory
         )
+        self.list_presets: Unary[room_pb2.ListPresetsRequest, room_pb2.ListPresetsResponse] = (
+            stub.ListPresets
+        )
         self._room_session = stub.RoomSession
 
     def open_session(self) -> SessionCall:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,6 +17,8 @@ class RoomSettings(BaseSettings):
     database: str = "var/chorus.db"
     #: Address of the chat service (host:port).
     chat_target: str = "127.0.0.1:50052"
+    #: Persona presets and room templates (TOML); unset: the bundled registry.
+    presets_path: Path | None = None
 
     #: Longest message a person may send, in characters.
     max_message_chars: int = Field(default=4000, ge=1)

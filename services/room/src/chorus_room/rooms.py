@@ -20,15 +20,19 @@ from chorus_room.ports.store import (
     SetRoomInfo,
     UpsertParticipant,
 )
+from chorus_room.presets import Presets
 
 PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
 
 
 class Rooms:
-    def __init__(self, log: EventLog, models: ModelCatalog, settings: RoomSettings) -> None:
+    def __init__(
+        self, log: EventLog, models: ModelCatalog, presets: Presets, settings: RoomSettings
+    ) -> None:
         self._log = log
         self._store = log.store
         self._models = models
+        self._presets = presets
         self._settings = settings
 
     # ------------------------------------------------------------ access
@@ -71,6 +75,7 @@ class Rooms:
     # ------------------------------------------------------------- rooms
 
     async def create(self, request: room_pb2.CreateRoomRequest) -> room_pb2.CreateRoomResponse:
+        request = self._from_template(request)
         name = validation.clean_room_name(request.name)
         description = validation.clean_description(request.description)
         if len(request.personas) > validation.MAX_PERSONAS:
@@ -97,6 +102,25 @@ class Rooms:
             invite_token=invite,
             owner_token=owner,
         )
+
+    def presets(self) -> room_pb2.ListPresetsResponse:
+        return self._presets.listing()
+
+    def _from_template(self, request: room_pb2.CreateRoomRequest) -> room_pb2.CreateRoomRequest:
+        """The request with the template's parts filled in where it leaves them empty."""
+        if not request.template_id:
+            return request
+        try:
+            template, personas = self._presets.template(request.template_id)
+        except KeyError:
+            raise invalid(f"Unknown room template '{request.template_id}'.") from None
+        filled = room_pb2.CreateRoomRequest()
+        filled.CopyFrom(request)
+        filled.name = request.name.strip() or template.name
+        filled.description = request.description.strip() or template.description
+        if not request.personas:
+            filled.personas.extend(personas)
+        return filled
 
     async def summaries(self, keys: Sequence[room_pb2.RoomKey]) -> list[room_pb2.RoomSummary]:
         out: list[room_pb2.RoomSummary] = []

@@ -22,6 +22,7 @@ from chorus_room.ports.bus import Bus
 from chorus_room.ports.completer import Completer
 from chorus_room.ports.store import Store
 from chorus_room.presence import PresenceTracker
+from chorus_room.presets import load_presets
 from chorus_room.replies import ReplyManager
 from chorus_room.rooms import Rooms
 from chorus_room.servicer import RoomServicer
@@ -64,7 +65,7 @@ class RoomServer:
         models = ModelCatalog(self._completer)
         self._replies = ReplyManager(event_log, self._completer, models, s)
         deps = SessionDeps(
-            rooms=Rooms(event_log, models, s),
+            rooms=Rooms(event_log, models, load_presets(s.presets_path), s),
             log=event_log,
             replies=self._replies,
             presence=PresenceTracker(),

@@ -106,6 +106,11 @@ class RoomServicer(room_pb2_grpc.RoomServiceServicer):  # type: ignore[misc]
 
         return await _guard(context, request.room_id, call)
 
+    async def ListPresets(
+        self, request: room_pb2.ListPresetsRequest, context: Context
+    ) -> room_pb2.ListPresetsResponse:
+        return self._rooms.presets()
+
     async def LoadHistory(
         self, request: room_pb2.LoadHistoryRequest, context: Context
     ) -> room_pb2.LoadHistoryResponse:
