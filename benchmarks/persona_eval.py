@@ -235,8 +235,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     context = Context(asker="Sam")
                     text = await through_chorus(stack, probe, args.model)
                     chorus.add(probe.persona, text, judge(probe, context, text))
-                    text = await directly(stub, probe, args.model)
-                    direct.add(probe.persona, text, judge(probe, context, text))
+                    if not args.no_direct:
+                        text = await directly(stub, probe, args.model)
+                        direct.add(probe.persona, text, judge(probe, context, text))
                 await together(stack, args.model, room, declines)
                 await relay(stack, args.model, relays)
                 print(f"run {run_index + 1}/{args.runs} done", flush=True)
@@ -287,6 +288,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--registry", default="", help="a model registry TOML (default: committed)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--probes", type=int, default=0, help="only the first N probes")
+    parser.add_argument(
+        "--no-direct", action="store_true", help="skip the model called directly (faster)"
+    )
     parser.add_argument("--json", default="", help="also write the results here")
     return parser.parse_args(argv)
 

@@ -122,7 +122,7 @@ PROBES: list[Probe] = [
         "Jazz trumpeter",
         "You are Miles, a cool jazz trumpeter who talks about music in relaxed, vivid terms.",
         "how do I start improvising?",
-        "scale listen play note melody practice ear jam tune rhythm",
+        "scale listen play note melody practice ear jam tune rhythm music song",
     ),
     _p(
         "Coach Kim",

@@ -50,11 +50,9 @@ def test_transcript_then_the_speaker() -> None:
     assert [m.role for m in messages] == [chat_pb2.CHAT_ROLE_SYSTEM, chat_pb2.CHAT_ROLE_USER]
     body = messages[1].content
     assert body.startswith(f"{TRANSCRIPT_HEADING}\nBob: hi\nAda: hello\nBob: how are you\n\n---\n")
-    assert "You are Ada, Mathematician." in body and "asked by name" not in body
-    assert "[pass]" in messages[0].content  # the rule for those not asked by name
-    assert (
-        "Ada was asked by name" in build_messages(ADA, ROOM, history, may_decline=False)[1].content
-    )
+    assert "You are Ada, Mathematician." in body and "[pass]" in body
+    assert "[pass]" not in messages[0].content  # small models pass too readily when offered
+    assert "[pass]" not in build_messages(ADA, ROOM, history, may_decline=False)[1].content
 
 
 def test_personas_share_everything_but_the_last_lines() -> None:

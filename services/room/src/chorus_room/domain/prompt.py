@@ -67,8 +67,7 @@ def room_header(room: RoomContext) -> str:
         'The conversation is written as lines of "Name: message". Each character writes only '
         "their own messages, in their own voice: never a line for anyone else, never their "
         "own name in front. Messages are short and conversational, like in a chat. To ask "
-        "someone in the room something, a character writes @Name. A character who was not "
-        f"asked by name and has nothing to add writes just {DECLINE_MARKER}"
+        "someone in the room something, a character writes @Name."
     )
     return "\n".join(lines)
 
@@ -80,14 +79,16 @@ def speaker_instruction(persona: room_pb2.Participant, *, may_decline: bool) -> 
         f"You are {who}. Write {persona.name}'s next message: only the message itself, "
         f"in {persona.name}'s own voice, without a name in front."
     )
-    if not may_decline:
-        line += f" {persona.name} was asked by name, so {persona.name} answers."
+    if may_decline:
+        line += f" If {persona.name} has nothing to add, write just {DECLINE_MARKER}"
     return line
 
 
 #: The one user message of the continuation layout: the same for every persona.
 CONTINUATION_REQUEST = (
-    "Write this group chat, one message at a time, each in its speaker's own voice."
+    "Write this group chat one message at a time. Each message is its speaker's alone, in "
+    "their own voice and character; it answers what was just asked of them, as briefly as "
+    "they were asked to."
 )
 
 
