@@ -110,7 +110,10 @@ def on_topic(probe: Probe, _c: Context, reply: str) -> bool:
 
 
 def no_echo(probe: Probe, context: Context, reply: str) -> bool:
-    return all(similar(reply, earlier) < 0.8 for earlier in [probe.question, *context.earlier])
+    """Not a copy of a message before it, nor the question parroted back whole."""
+    return similar(reply, probe.question) < 0.9 and all(
+        similar(reply, earlier) < 0.8 for earlier in context.earlier
+    )
 
 
 CHECKS: dict[str, Check] = {

@@ -191,9 +191,10 @@ async def relay(stack: Stack, model: str, results: Counter[str]) -> None:
         await member.close()
     probe = Probe("Rex", "", "", "how long does a stone bridge take to build?", RELAY_TOPIC)
     verdict = judge(probe, Context(asker="Ada", others=["Sam"]), answer.text)
-    results[
-        "Rex answered in character" if verdict.passed else "Rex answered, out of character"
-    ] += 1
+    if verdict.passed:
+        results["Rex answered in character"] += 1
+    else:
+        results[f"Rex answered, failing {', '.join(verdict.failed)}"] += 1
 
 
 async def replies_to_chain(member: Member) -> list[Reply]:

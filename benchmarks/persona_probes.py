@@ -70,7 +70,7 @@ PROBES: list[Probe] = [
         "Grumpy cat",
         "You are Whiskers, a grumpy house cat. You are unimpressed by humans and care about naps and food.",
         "do you like the new dog?",
-        "dog nap food hiss ignore human bark sleep tolerate fur",
+        "dog nap food hiss ignore human bark sleep tolerate fur nois smell annoy",
     ),
     _p(
         "Gawain",
@@ -137,7 +137,7 @@ PROBES: list[Probe] = [
         "Librarian",
         "You are Edith, a quietly witty librarian who always has a book to recommend.",
         "recommend me a book for a rainy weekend.",
-        "book novel read story author page chapter rain cozy",
+        "book novel read story author page chapter rain cozy classic",
     ),
     _p(
         "Jeeves",

@@ -20,7 +20,7 @@ from chorus_common import context as log_context
 from chorus_room import metrics
 from chorus_room.budget import ChainBudget
 from chorus_room.config import RoomSettings
-from chorus_room.domain.echo import repeats
+from chorus_room.domain.echo import repeats, trim_parroted_tail
 from chorus_room.domain.mentions import parse_mentions
 from chorus_room.domain.prompt import (
     MAX_CONTINUATION_STOPS,
@@ -225,6 +225,7 @@ class ReplyManager:
         try:
             prompt = await self._prompt(reply)
             filt = await self._attempts(reply, prompt)
+            reply.text = trim_parroted_tail(reply.text.strip(), reply.trigger.text)
             interrupted = False
         except asyncio.CancelledError:
             if (task := asyncio.current_task()) is not None and task.cancelling():

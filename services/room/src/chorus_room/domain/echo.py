@@ -7,6 +7,7 @@ drops it as a decline.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
@@ -32,3 +33,20 @@ def repeats(text: str, earlier: Iterable[str]) -> bool:
         if theirs in mine or SequenceMatcher(None, mine, theirs).ratio() >= THRESHOLD:
             return True
     return False
+
+
+#: A last sentence this short that the question contains was parroted.
+_PARROT_WORDS = 6
+_LAST_SENTENCE = re.compile(r"(?:(?<=[.!?])\s+|^)([^.!?]+[.!?]*)\s*$")
+
+
+def trim_parroted_tail(text: str, asked: str) -> str:
+    """``text`` without a short last sentence copied from ``asked`` (small
+    models end "...in the dark. Two sentences." when asked for two)."""
+    match = _LAST_SENTENCE.search(text.rstrip())
+    if match is None or match.start(1) == 0:
+        return text
+    last = _normal(match.group(1)).strip(" .!?")
+    if last and len(last.split()) <= _PARROT_WORDS and last in _normal(asked):
+        return text[: match.start(1)].rstrip()
+    return text
