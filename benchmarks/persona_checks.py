@@ -90,14 +90,19 @@ def no_own_name_in_front(probe: Probe, _c: Context, reply: str) -> bool:
 
 def no_asker_name_in_front(_p: Probe, context: Context, reply: str) -> bool:
     name = re.escape(context.asker)
-    return not re.match(rf"^\W*@?{name}\b\s*[,:!]", reply, re.IGNORECASE)
+    return not re.match(rf"^\W*(?:@{name}\b|{name}\s*[,:!])", reply, re.IGNORECASE)
+
+
+_SPEAKER_LINE = re.compile(r"\n\W*[A-Z][\w.'-]*(?: [A-Z][\w.'-]*)?\W*:\s")
 
 
 def speaks_only_for_itself(_p: Probe, context: Context, reply: str) -> bool:
+    """No line written as a participant, nor as anyone else ("\nJen: ...")."""
     names = [context.asker, *context.others]
-    return not any(
+    as_named = any(
         re.search(rf"(?:^|\n)\W*{re.escape(n)}\W*\s*:", reply, re.IGNORECASE) for n in names
     )
+    return not as_named and not _SPEAKER_LINE.search(reply)
 
 
 def within_length(probe: Probe, _c: Context, reply: str) -> bool:

@@ -27,6 +27,8 @@ def test_each_rule() -> None:
     assert "no own name in front" in failed("**Ada (Historian):** Bread.")
     assert "no asker name in front" in failed("@Sam, bread and cheese.")
     assert "speaks only for itself" in failed("Bread.\nRex: Steel is better.")
+    assert "speaks only for itself" in failed("Bread.\nJen: and cheese?")
+    assert "no asker name in front" in failed("@Sam bread and cheese.")
     assert "within the asked length" in failed("Bread. Cheese. Olives.")
     assert "on topic" in failed("The weather is nice today.")
     assert "no echo" in failed("Glass cracks under point loads, bread.")

@@ -5,7 +5,7 @@ chat service is exercised in the end-to-end tests."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +44,7 @@ class ScriptedCompleter:
 
     async def complete(
         self, request: chat_pb2.CompleteRequest
-    ) -> AsyncIterator[chat_pb2.CompleteChunk]:
+    ) -> AsyncGenerator[chat_pb2.CompleteChunk, None]:
         self.requests.append(request)
         script = self.script(request)
         try:
@@ -62,7 +62,7 @@ class ScriptedCompleter:
             if script.usage is not None:
                 yield chat_pb2.CompleteChunk(usage=script.usage)
             yield chat_pb2.CompleteChunk(finish=script.finish)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, GeneratorExit):  # cancelled, or closed early
             self.cancelled += 1
             raise
 

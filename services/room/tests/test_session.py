@@ -589,3 +589,23 @@ async def test_a_person_speaking_stops_personas_talking_among_themselves(
     ended = (await gw.events_until("a", reply_ended))[-1].reply_ended
     assert ended.outcome == room_pb2.REPLY_OUTCOME_INTERRUPTED
     await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_model_writing_the_chat_stops_at_the_next_speakers_line(
+    harness: RoomHarness,
+) -> None:
+    harness.completer.prefill = True
+    harness.completer.script = lambda _r: Script(
+        tokens=[" The sea is dark.", "\nJen", ": what else?", " More"], hang=True
+    )
+    created = await harness.create_room("Ada")
+    gw = harness.session(created.room.id)
+    await gw.join("a", created.invite_token, "Bob")
+    await gw.send("a", "@Ada the sea at night?")
+    events = await gw.events_until("a", reply_ended)
+    assert events[-1].reply_ended.outcome == room_pb2.REPLY_OUTCOME_COMPLETED
+    stored = next(e for e in events if is_message(e) and e.message.author_name == "Ada")
+    assert stored.message.text == "The sea is dark."
+    assert harness.completer.cancelled == 1  # the model was stopped, not waited for
+    await gw.aclose()

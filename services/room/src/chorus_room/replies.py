@@ -12,6 +12,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from chorus.v1 import chat_pb2, room_pb2
@@ -58,6 +59,8 @@ class Prompt:
     #: The texts of the last messages it saw.
     recent: Sequence[str]
     asked_by_name: bool
+    #: The model writes the persona's transcript line itself (continuation).
+    writes_the_chat: bool = False
 
 
 @dataclass(slots=True)
@@ -280,7 +283,10 @@ class ReplyManager:
         declined though it was asked by name."""
         for attempt in range(1 + _RETRIES):
             filt = ReplyFilter(
-                reply.persona.name, others=prompt.names, asker=reply.trigger.author_name
+                reply.persona.name,
+                others=prompt.names,
+                asker=reply.trigger.author_name,
+                cut_new_speakers=prompt.writes_the_chat,
             )
             request = prompt.request
             if attempt:
@@ -369,16 +375,19 @@ class ReplyManager:
             names=[p.name for p in participants if p.id != reply.persona.id],
             recent=[m.text for m in transcript[-_ECHO_WINDOW:]],
             asked_by_name=asked_by_name,
+            writes_the_chat=writes_the_chat,
         )
 
     async def _stream(
         self, reply: ActiveReply, request: chat_pb2.CompleteRequest, filt: ReplyFilter
     ) -> None:
         reply.timing.model_start_at_ms = now_ms()
-        async with asyncio.timeout(self._settings.reply_timeout_s):
-            chunks = aiter(self._completer.complete(request))
+        async with (
+            asyncio.timeout(self._settings.reply_timeout_s),
+            aclosing(self._completer.complete(request)) as chunks,
+        ):
             idle_s: float | None = None  # waiting for a busy model is bounded by the reply timeout
-            while True:
+            while not filt.finished:  # closing the stream early stops the model
                 try:
                     async with asyncio.timeout(idle_s):
                         chunk = await anext(chunks)

@@ -100,3 +100,31 @@ def test_a_reply_written_as_someone_else_is_refused(chunks: list[str]) -> None:
 
 def test_a_reply_that_only_mentions_someone_later_is_kept() -> None:
     assert run_in_room(["I agree with Rex: steel."]) == ("I agree with Rex: steel.", False, "")
+
+
+def run_writing_the_chat(chunks: list[str]) -> tuple[str, bool]:
+    f = ReplyFilter("Ada", others=["Sam"], asker="Sam", cut_new_speakers=True)
+    out = ""
+    for chunk in chunks:
+        out += f.feed(chunk)
+        if f.finished:
+            break
+    return out + f.flush(), f.finished
+
+
+def test_a_new_speaker_line_ends_the_reply_even_for_a_stranger() -> None:
+    assert run_writing_the_chat(["The sea is dark.", "\nJe", "n: @Ada what", " else?"]) == (
+        "The sea is dark.",
+        True,
+    )
+    assert run_writing_the_chat(["Yes.\n**Bob:** no"]) == ("Yes.", True)
+
+
+def test_other_lines_of_a_reply_are_kept() -> None:
+    kept = "Steps:\n- chop\n- stir\n\nThen serve. Note that\nIt works."
+    assert run_writing_the_chat([kept[:9], kept[9:20], kept[20:]]) == (kept, False)
+    assert run_writing_the_chat(["One\nTwo"]) == ("One\nTwo", False)
+
+
+def test_the_askers_name_with_a_space_is_removed() -> None:
+    assert run_in_room(["@Sam I", " don't."]) == ("I don't.", False, "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import grpc
 from chorus.v1 import chat_pb2, chat_pb2_grpc
@@ -20,7 +20,7 @@ class GrpcCompleter:
 
     async def complete(
         self, request: chat_pb2.CompleteRequest
-    ) -> AsyncIterator[chat_pb2.CompleteChunk]:
+    ) -> AsyncGenerator[chat_pb2.CompleteChunk, None]:
         call = self._stub.Complete(request, metadata=outgoing_metadata())
         try:
             async for chunk in call:

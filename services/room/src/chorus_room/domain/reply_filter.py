@@ -10,7 +10,10 @@ these, so streaming stays immediate:
 - its own name in front is removed, and so is the asker's;
 - a reply that starts as another participant is refused (`impersonated`):
   nothing of it is shown, and the room treats it as not answered;
-- "[pass]" at the start, or a reply that is only "pass", is a decline.
+- "[pass]" at the start, or a reply that is only "pass", is a decline;
+- with ``cut_new_speakers`` (a model that writes the chat itself), the reply
+  ends where the model starts a new line as a speaker ("\nJen: ..."), even
+  one who is not in the room: `finished` tells the caller to stop the model.
 """
 
 from __future__ import annotations
@@ -39,14 +42,65 @@ def _as_speaker(name: str, endings: str) -> re.Pattern[str]:
 
 
 def _as_addressee(name: str) -> re.Pattern[str]:
-    """``name`` addressed at the start: "@Sam, ...", "Sam, ...", "@Sam: ..."."""
+    """``name`` addressed at the start: "@Sam, ...", "@Sam ...", "Sam, ...", "@Sam: ..."."""
     n = re.escape(name)
-    return re.compile(rf"^\s*(?:@{n}\s*[,:!\-]|{n}\s*[,!])\s*", re.IGNORECASE)
+    return re.compile(rf"^\s*(?:@{n}(?!\w)\s*[,:!\-]?|{n}\s*[,!])\s*", re.IGNORECASE)
+
+
+#: A transcript line's speaker: one or two capitalised words and a colon.
+_SPEAKER_LINE = re.compile(
+    r"^[ \t]*(?:\*\*|__|\[)?[A-Z][\w.'-]*(?: [A-Z][\w.'-]*)?"
+    r"(?:(?:\*\*|__|\])?:|:(?:\*\*|__))(?:\s|$)"
+)
+_COULD_BE_SPEAKER = re.compile(
+    r"^[ \t]*(?:\*\*|__|\[)?(?:[A-Z][\w.'-]*(?: (?:[A-Z][\w.'-]*)?)?)?(?:\*\*|__|\]|:\*?)?$"
+)
+
+
+class _NewSpeakerGuard:
+    """Holds back the start of each new line until it is clearly not a
+    "Name:" line; ends the text at one that is."""
+
+    def __init__(self) -> None:
+        self._held = ""
+        self.cut = False
+
+    def feed(self, text: str) -> str:
+        if self.cut:
+            return ""
+        buffer, self._held = self._held + text, ""
+        out = ""
+        while (newline := buffer.find("\n")) >= 0:
+            out += buffer[:newline]
+            rest = buffer[newline + 1 :]
+            end = rest.find("\n")
+            line = rest if end < 0 else rest[:end]
+            if _SPEAKER_LINE.match(line):
+                self.cut = True
+                return out
+            if end < 0 and _COULD_BE_SPEAKER.match(line):
+                self._held = buffer[newline:]
+                return out
+            out += "\n" + line
+            buffer = rest[len(line) :]
+        return out + buffer
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return "" if self.cut else held
 
 
 class ReplyFilter:
-    def __init__(self, persona_name: str, *, others: Sequence[str] = (), asker: str = "") -> None:
+    def __init__(
+        self,
+        persona_name: str,
+        *,
+        others: Sequence[str] = (),
+        asker: str = "",
+        cut_new_speakers: bool = False,
+    ) -> None:
         own = persona_name.strip()
+        self._lines = _NewSpeakerGuard() if cut_new_speakers else None
         asker = asker.strip()
         #: (name, pattern, what a match means): "strip" it, or the reply is "as" that name.
         self._rules: list[tuple[str, re.Pattern[str], str]] = [
@@ -81,14 +135,20 @@ class ReplyFilter:
             return ""
         return self._decide(rule, match)
 
+    @property
+    def finished(self) -> bool:
+        """The reply is over whatever the model writes next."""
+        return self.declined or bool(self.impersonated) or bool(self._lines and self._lines.cut)
+
     def flush(self) -> str:
         """Whatever is still held back, at the end of the stream."""
         if self._decided:
-            return ""
+            return self._lines.flush() if self._lines else ""
         if self._pending.strip() and _BARE_PASS.fullmatch(self._pending.strip()):
             return self._decline()
         rule, match, _ = self._match(final=True)
-        return self._decide(rule, match)
+        shown = self._decide(rule, match)
+        return shown + (self._lines.flush() if self._lines else "")
 
     # ---------------------------------------------------------- deciding
 
@@ -137,4 +197,4 @@ class ReplyFilter:
             if not text:
                 return ""
             self._started = True
-        return text
+        return self._lines.feed(text) if self._lines else text

@@ -6,7 +6,7 @@ errors arrive here already translated into CompletionError.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Protocol
 
 from chorus.v1 import chat_pb2
@@ -21,7 +21,9 @@ class CompletionError(Exception):
 
 
 class Completer(Protocol):
-    def complete(self, request: chat_pb2.CompleteRequest) -> AsyncIterator[chat_pb2.CompleteChunk]:
+    def complete(
+        self, request: chat_pb2.CompleteRequest
+    ) -> AsyncGenerator[chat_pb2.CompleteChunk, None]:
         """Stream chunks; cancelling the iteration stops the model at once."""
         ...
 
