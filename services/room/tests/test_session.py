@@ -609,3 +609,41 @@ async def test_a_model_writing_the_chat_stops_at_the_next_speakers_line(
     assert stored.message.text == "The sea is dark."
     assert harness.completer.cancelled == 1  # the model was stopped, not waited for
     await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_members_are_never_told_a_providers_words_or_internal_addresses(
+    harness: RoomHarness,
+) -> None:
+    scripts = iter(
+        [
+            Script(
+                tokens=[],
+                error_chunk=chat_pb2.ChatError(
+                    code=chat_pb2.CHAT_ERROR_CODE_RATE_LIMITED,
+                    message="key sk-abc123...xyz is over quota",
+                    retryable=True,
+                ),
+            ),
+            Script(
+                tokens=[],
+                error=CompletionError(
+                    "chat service: unavailable: ipv4:127.0.0.1:50052: Connection refused"
+                ),
+            ),
+        ]
+    )
+    harness.completer.script = lambda _r: next(scripts)
+    created = await harness.create_room("Ada")
+    gw = harness.session(created.room.id)
+    await gw.join("a", created.invite_token, "Bob")
+    await gw.send("a", "@Ada one")
+    first = (await gw.events_until("a", reply_ended))[-1].reply_ended
+    await gw.send("a", "@Ada two")
+    second = (await gw.events_until("a", reply_ended))[-1].reply_ended
+    assert first.error.message == (
+        "Ada could not answer: the model's provider is limiting requests; try again shortly."
+    )
+    assert second.error.message == "Ada could not answer: the model failed."
+    assert first.error.retryable
+    await gw.aclose()

@@ -35,7 +35,12 @@ from chorus_room.domain.reply_filter import ReplyFilter
 from chorus_room.events import EventLog
 from chorus_room.ids import new_id, now_ms
 from chorus_room.models import ModelCatalog
-from chorus_room.ports.completer import Completer, CompletionError
+from chorus_room.ports.completer import (
+    CHAT_FAILURES,
+    Completer,
+    CompletionError,
+    FailureKind,
+)
 from chorus_room.ports.store import StoreError
 from chorus_room.transcripts import Transcripts
 
@@ -245,7 +250,8 @@ class ReplyManager:
             ended.error.CopyFrom(
                 room_pb2.Error(
                     code=code,
-                    message=f"{persona.name} could not answer: {exc.message}",
+                    # The detail (hosts, a provider's words) stays in the log.
+                    message=f"{persona.name} could not answer: {exc.kind.value}.",
                     retryable=exc.retryable,
                 )
             )
@@ -396,7 +402,9 @@ class ReplyManager:
                     break
                 except TimeoutError as exc:
                     raise CompletionError(
-                        "the model took too long", timeout=True, retryable=True
+                        "no output within the idle timeout",
+                        kind=FailureKind.TIMEOUT,
+                        retryable=True,
                     ) from exc
                 kind = chunk.WhichOneof("chunk")
                 if kind == "text":
@@ -420,7 +428,7 @@ class ReplyManager:
                 elif kind == "error":
                     raise CompletionError(
                         chunk.error.message,
-                        timeout=chunk.error.code == chat_pb2.CHAT_ERROR_CODE_TIMEOUT,
+                        kind=CHAT_FAILURES.get(chunk.error.code, FailureKind.FAILED),
                         retryable=chunk.error.retryable,
                     )
 

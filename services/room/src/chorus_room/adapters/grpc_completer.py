@@ -8,9 +8,14 @@ import grpc
 from chorus.v1 import chat_pb2, chat_pb2_grpc
 from chorus_common.context import outgoing_metadata
 
-from chorus_room.ports.completer import CompletionError
+from chorus_room.ports.completer import CompletionError, FailureKind
 
 _RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED}
+_KINDS = {
+    grpc.StatusCode.UNAVAILABLE: FailureKind.UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED: FailureKind.TIMEOUT,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: FailureKind.OVERLOADED,
+}
 
 
 class GrpcCompleter:
@@ -29,7 +34,7 @@ class GrpcCompleter:
             code = exc.code()
             raise CompletionError(
                 f"chat service: {code.name.lower()}: {exc.details() or ''}".strip(),
-                timeout=code == grpc.StatusCode.DEADLINE_EXCEEDED,
+                kind=_KINDS.get(code, FailureKind.FAILED),
                 retryable=code in _RETRYABLE,
             ) from exc
         finally:
@@ -42,7 +47,9 @@ class GrpcCompleter:
             )
         except grpc.aio.AioRpcError as exc:
             raise CompletionError(
-                f"chat service: {exc.code().name.lower()}", retryable=exc.code() in _RETRYABLE
+                f"chat service: {exc.code().name.lower()}",
+                kind=_KINDS.get(exc.code(), FailureKind.FAILED),
+                retryable=exc.code() in _RETRYABLE,
             ) from exc
         return response
 
