@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from chorus.v1 import room_pb2
 
+from chorus_room.domain import names
 from chorus_room.domain.mentions import EVERYONE
 from chorus_room.errors import RoomError, invalid
 
@@ -35,17 +37,21 @@ def clean_description(description: str) -> str:
 
 
 def clean_display_name(name: str, taken: Iterable[str]) -> str:
-    name = " ".join(name.split())
+    name = " ".join(unicodedata.normalize("NFKC", name).split())
     if not name:
         raise invalid("A name is needed.")
     if len(name) > MAX_NAME:
         raise invalid(f"A name has at most {MAX_NAME} characters.")
     if "@" in name:
         raise invalid("A name may not contain '@'.")
+    if reason := names.problem(name):
+        raise invalid(reason)
     if name.casefold() in EVERYONE:
         raise invalid(f"'{name}' is reserved for mentioning everyone.")
-    if name.casefold() in {t.casefold() for t in taken}:
-        raise invalid(f"Someone in this room is already called '{name}'.")
+    looks = names.skeleton(name)
+    clash = next((t for t in taken if names.skeleton(t) == looks), None)
+    if clash is not None:
+        raise invalid(f"Someone in this room is already called '{clash}'.")
     return name
 
 
