@@ -96,7 +96,7 @@ async def test_resend_with_same_client_msg_id_is_stored_once(gateway: GatewayHar
         ('{"ref": "f", "ping": {}, "typing": {}}', "ERROR_CODE_BAD_FRAME", "f"),
         ('{"ref": 7, "ping": {}}', "ERROR_CODE_BAD_FRAME", ""),
         ('{"ref": "g", "join": {"inviteToken": "x"}}', "ERROR_CODE_ALREADY_JOINED", "g"),
-        (b"\x00\x01binary", "ERROR_CODE_BAD_FRAME", ""),
+        (b"\x00\x01binary", "ERROR_CODE_BAD_AUDIO", ""),  # no open spoken turn
     ],
 )
 async def test_bad_input_gets_typed_error_and_connection_keeps_working(

@@ -25,7 +25,13 @@ from chorus.v1 import room_pb2
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chorus_gateway import close_codes
-from chorus_gateway.codec import FrameError, Outgoing, decode_client_frame, error_frame
+from chorus_gateway.codec import (
+    FrameError,
+    Outgoing,
+    audio_frame,
+    decode_client_frame,
+    error_frame,
+)
 from chorus_gateway.fastws import TryWrite
 from chorus_gateway.link import LinkRegistry, RoomLink
 from chorus_gateway.metrics import GatewayMetrics
@@ -239,7 +245,10 @@ class Connection:
                 if try_write is not None and try_write(item.wire):
                     continue
                 self._in_flight = True  # the ASGI send waits for the socket to drain
-                await send({"type": "websocket.send", "text": item.text})
+                if item.binary:
+                    await send({"type": "websocket.send", "bytes": item.payload})
+                else:
+                    await send({"type": "websocket.send", "text": item.text})
                 self._in_flight = False
         except (WebSocketDisconnect, RuntimeError, OSError):
             self._client_gone = True
@@ -254,9 +263,9 @@ class Connection:
         except (WebSocketDisconnect, RuntimeError, OSError):
             self._client_gone = True
 
-    async def _next_text(self) -> str | None:
-        """The next text frame; None when the client has gone or the
-        connection is stopping. Binary frames are answered with BAD_FRAME here."""
+    async def _next_frame(self) -> str | bytes | None:
+        """The next frame: JSON text, or binary (push-to-talk audio); None
+        when the client has gone or the connection is stopping."""
         while not self._stopped:
             message = await self._ws.receive()
             if message["type"] == "websocket.disconnect":
@@ -266,7 +275,9 @@ class Connection:
             text = message.get("text")
             if text is not None:
                 return str(text)
-            self._reject(FrameError(room_pb2.ERROR_CODE_BAD_FRAME, "Frames are JSON text."))
+            data = message.get("bytes")
+            if data is not None:
+                return bytes(data)
         return None
 
     def _reject(self, error: FrameError, *, fatal: bool = False) -> None:
@@ -275,8 +286,10 @@ class Connection:
         if fatal:
             self.close_after(close_codes.POLICY_VIOLATION, "not joined")
 
-    def _decode(self, text: str) -> room_pb2.ClientFrame | None:
+    def _decode(self, text: str | bytes) -> room_pb2.ClientFrame | None:
         try:
+            if isinstance(text, bytes):
+                return audio_frame(text, self._limits.max_frame_bytes)
             return decode_client_frame(text, self._limits.max_frame_bytes)
         except FrameError as error:
             self._reject(error)
@@ -290,7 +303,7 @@ class Connection:
         while True:
             try:
                 async with asyncio.timeout_at(deadline):
-                    text = await self._next_text()
+                    text = await self._next_frame()
             except TimeoutError:
                 seconds = self._limits.join_timeout_s
                 self._reject(
@@ -316,7 +329,7 @@ class Connection:
         link = self._link
         assert link is not None
         while True:
-            text = await self._next_text()
+            text = await self._next_frame()
             if text is None:
                 return
             frame = self._decode(text)

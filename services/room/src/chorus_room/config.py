@@ -17,6 +17,8 @@ class RoomSettings(BaseSettings):
     database: str = "var/chorus.db"
     #: Address of the chat service (host:port).
     chat_target: str = "127.0.0.1:50052"
+    #: Address of the voice service (host:port); empty: no voice in rooms.
+    voice_target: str = "127.0.0.1:50053"
     #: Persona presets and room templates (TOML); unset: the bundled registry.
     presets_path: Path | None = None
 
@@ -49,6 +51,15 @@ class RoomSettings(BaseSettings):
     model_idle_timeout_s: float = Field(default=60.0, gt=0)
     #: Longest a whole reply may take.
     reply_timeout_s: float = Field(default=300.0, gt=0)
+
+    #: Longest push-to-talk turn, in seconds of audio.
+    voice_max_turn_s: float = Field(default=60.0, gt=0)
+    #: Largest audio frame (bytes of PCM16; 8192 = 256 ms at 16 kHz).
+    voice_max_frame_bytes: int = Field(default=16384, ge=320)
+    #: Audio frames waiting for the voice service, per turn.
+    voice_queue_frames: int = Field(default=256, ge=8)
+    #: After release, the longest wait for the final transcript.
+    voice_tail_timeout_s: float = Field(default=15.0, gt=0)
 
     #: Seconds given to open streams and replies on SIGTERM.
     shutdown_grace_s: float = Field(default=5.0, ge=0)
