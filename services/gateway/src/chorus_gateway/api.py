@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 import grpc
 import orjson
-from chorus.v1 import chat_pb2, room_pb2
+from chorus.v1 import chat_pb2, room_pb2, voice_pb2
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from google.protobuf import json_format
 from google.protobuf.message import Message
@@ -308,6 +308,21 @@ async def list_presets(gateway: GatewayDep) -> Response:
         )
     )
     return proto_response(presets)
+
+
+@router.get(
+    "/voices",
+    tags=["voices"],
+    summary="Voices personas may speak with",
+    responses=_response_doc(200, "ListVoicesResponse"),
+)
+async def list_voices(gateway: GatewayDep) -> Response:
+    voices = await call(
+        gateway.room.list_voices(
+            voice_pb2.ListVoicesRequest(), timeout=gateway.settings.rpc_timeout_s
+        )
+    )
+    return proto_response(voices)
 
 
 @router.get(

@@ -30,6 +30,7 @@ from chorus_room.rooms import Rooms
 from chorus_room.servicer import RoomServicer
 from chorus_room.session import SessionDeps
 from chorus_room.speech import Speech
+from chorus_room.voices import VoiceCatalog
 
 log = logging.getLogger("chorus.room")
 SERVICE_NAME = room_pb2.DESCRIPTOR.services_by_name["RoomService"].full_name
@@ -76,7 +77,9 @@ class RoomServer:
             self._speech = Speech(event_log, self._voice)
         self._replies = ReplyManager(event_log, self._completer, models, s, speech=self._speech)
         deps = SessionDeps(
-            rooms=Rooms(event_log, models, load_presets(s.presets_path), s),
+            rooms=Rooms(
+                event_log, models, load_presets(s.presets_path), s, VoiceCatalog(self._voice)
+            ),
             log=event_log,
             replies=self._replies,
             presence=PresenceTracker(),
