@@ -56,6 +56,8 @@ export interface Message {
   clientMsgId: string;
   status: MessageStatus;
   createdAtMs: number;
+  /** Said aloud (push-to-talk), then transcribed. */
+  spoken: boolean;
 }
 
 export interface ProtocolError {

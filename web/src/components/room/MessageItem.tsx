@@ -20,6 +20,10 @@ interface Props {
   names: readonly string[];
   onReply: (m: Message) => void;
   onJump: (messageId: string) => void;
+  /** Speak a persona's message here (absent without voice). */
+  onPlay?: (m: Message) => void;
+  /** This message's persona is speaking it now. */
+  speaking?: boolean;
 }
 
 const STATUS_TAGS: Partial<Record<Message['status'], { text: string; title: string }>> = {
@@ -39,6 +43,8 @@ export const MessageItem = memo(function MessageItem({
   names,
   onReply,
   onJump,
+  onPlay,
+  speaking = false,
 }: Props) {
   const persona = m.authorKind === 'persona';
   const tag = STATUS_TAGS[m.status];
@@ -52,6 +58,7 @@ export const MessageItem = memo(function MessageItem({
       data-kind={m.authorKind}
       data-message-id={m.id}
       data-status={m.status}
+      data-speaking={speaking ? 'true' : undefined}
     >
       {continued ? (
         <time className="message-gutter-time" title={formatFull(m.createdAtMs)}>
@@ -68,6 +75,16 @@ export const MessageItem = memo(function MessageItem({
           <time className="message-time" title={formatFull(m.createdAtMs)}>
             {formatTime(m.createdAtMs)}
           </time>
+          {m.spoken && (
+            <span className="status-tag" title="Said aloud, then transcribed" data-testid="spoken-tag">
+              spoken
+            </span>
+          )}
+          {speaking && (
+            <span className="status-tag speaking-tag" aria-label={`${name} is speaking`}>
+              speaking
+            </span>
+          )}
           {tag && (
             <span className="status-tag" title={tag.title}>
               {tag.text}
@@ -82,6 +99,17 @@ export const MessageItem = memo(function MessageItem({
         <button type="button" className="button tiny ghost" onClick={() => onReply(m)} data-testid="reply-action">
           Reply
         </button>
+        {persona && onPlay && (
+          <button
+            type="button"
+            className="button tiny ghost"
+            onClick={() => onPlay(m)}
+            data-testid="play-action"
+            aria-label={`Play ${name}'s message aloud`}
+          >
+            Play
+          </button>
+        )}
       </div>
     </article>
   );

@@ -14,13 +14,27 @@ interface Props {
   onRetry: (clientMsgId: string) => void;
   onDiscard: (clientMsgId: string) => void;
   onEdit: (pending: PendingSend) => void;
+  onPlay?: (m: Message) => void;
+  /** The reply whose speech is playing here. */
+  speakingReplyId?: string | null;
 }
 
 const NEAR_BOTTOM_PX = 48;
 /** Consecutive messages by one person within this window share a header. */
 const GROUP_WINDOW_MS = 5 * 60_000;
 
-export function MessageList({ state, messagesById, onLoadEarlier, onReply, onStop, onRetry, onDiscard, onEdit }: Props) {
+export function MessageList({
+  state,
+  messagesById,
+  onLoadEarlier,
+  onReply,
+  onStop,
+  onRetry,
+  onDiscard,
+  onEdit,
+  onPlay,
+  speakingReplyId = null,
+}: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const prevHeight = useRef(0);
@@ -124,6 +138,8 @@ export function MessageList({ state, messagesById, onLoadEarlier, onReply, onSto
                 names={names}
                 onReply={onReply}
                 onJump={jumpTo}
+                onPlay={onPlay}
+                speaking={speakingReplyId === m.id}
               />
             );
           }

@@ -7,6 +7,8 @@ import { MessageList } from './MessageList';
 import { Notices } from './Notices';
 import { ParticipantsPanel } from './ParticipantsPanel';
 import { TypingLine } from './TypingLine';
+import { VoiceControls } from './VoiceControls';
+import { useVoiceRoom } from '../../hooks/useVoiceRoom';
 
 interface Props {
   session: RoomSession;
@@ -21,6 +23,7 @@ export function RoomView({ session, state, roomId, ownerToken, onOwnerToken, peo
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [draft, setDraft] = useState<DraftRequest | null>(null);
   const streaming = liveReplies(state).length > 0;
+  const { voice, state: voiceState } = useVoiceRoom(session);
 
   const messagesById = useMemo(() => {
     const map = new Map<string, Message>();
@@ -54,8 +57,13 @@ export function RoomView({ session, state, roomId, ownerToken, onOwnerToken, peo
             setReplyTo(p.replyToId ? (messagesById.get(p.replyToId) ?? null) : null);
             setDraft({ text: p.text, nonce: Date.now() });
           }}
+          onPlay={voice ? (m) => voice.play(m.id) : undefined}
+          speakingReplyId={voiceState?.speakingReplyId ?? null}
         />
         <TypingLine state={state} />
+        {voice && voiceState && (
+          <VoiceControls voice={voice} state={voiceState} participants={state.participants} />
+        )}
         <Composer
           participants={state.participants}
           youId={state.you?.id ?? ''}
