@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
@@ -64,6 +65,15 @@ class _RoomSpeech:
     queue: deque[Utterance] = field(default_factory=deque)
     speaking: Utterance | None = None
     worker: asyncio.Task[None] | None = None
+    #: When the audio published so far ends playing (monotonic seconds): the
+    #: members hear a reply until then, so it counts as speaking until then.
+    heard_until: float = 0.0
+
+    def played(self, audio: room_pb2.ReplyAudio) -> None:
+        if audio.sample_rate_hz:
+            now = time.monotonic()
+            seconds = len(audio.pcm) / 2 / audio.sample_rate_hz
+            self.heard_until = max(self.heard_until, now) + seconds
 
 
 class Speech:
@@ -137,6 +147,7 @@ class Speech:
         if speaking is not None and (not reply_ids or speaking.reply_id in reply_ids):
             stopped.append(speaking.reply_id)
             room.speaking = None
+            room.heard_until = 0.0
             if room.worker is not None:
                 room.worker.cancel()
             room.worker = None
@@ -151,12 +162,15 @@ class Speech:
     async def _speak_room(self, room_id: str, room: _RoomSpeech) -> None:
         while room.queue:
             utterance = room.speaking = room.queue.popleft()
-            await self._speak(utterance)
+            await self._speak(utterance, room)
+            # It is heard until its audio has played: only then is the room
+            # quiet (and a barge-in before then still stops it).
+            await asyncio.sleep(max(0.0, room.heard_until - time.monotonic()))
             room.speaking = None
         if self._rooms.get(room_id) is room and not room.queue:
             del self._rooms[room_id]
 
-    async def _speak(self, utterance: Utterance) -> None:
+    async def _speak(self, utterance: Utterance, room: _RoomSpeech) -> None:
         index = 0
         failure: room_pb2.Error | None = None
         audio: list[room_pb2.ReplyAudio] = []
@@ -169,6 +183,7 @@ class Speech:
                         chunk.index = index
                         index += 1
                         audio.append(chunk)
+                        room.played(chunk)
                         await self._publish(utterance.room_id, chunk)
             except VoiceFailure as exc:
                 log.warning("reply %s: speech failed: %s", utterance.reply_id, exc.message)
