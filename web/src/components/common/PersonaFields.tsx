@@ -118,7 +118,7 @@ export function PersonaFields({ value, onChange, models, suffix }: Props) {
           placeholder="Who is this persona, how do they speak, what do they care about?"
         />
       </label>
-      <details className="model-settings" open={value.generation !== undefined}>
+      <details className="model-settings" id={id('settings')} open={value.generation !== undefined}>
         <summary>Model settings</summary>
         <div className="field-row">
           {SETTINGS.map((s) => (

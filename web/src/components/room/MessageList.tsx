@@ -56,7 +56,9 @@ export function MessageList({
   const prevFirstKey = useRef<string | undefined>(undefined);
   const prevPending = useRef(0);
   const [atBottom, setAtBottom] = useState(true);
-  const [renderCount, setRenderCount] = useState(RENDER_WINDOW);
+  const [revealed, setRevealed] = useState(0);
+  /** The DOM window: pages loaded from history are shown whole (they were asked for). */
+  const win = useRef({ count: RENDER_WINDOW, firstKey: undefined as string | undefined, length: 0 });
   const [actionsFor, setActionsFor] = useState('');
   /** Seq of the first message by someone else that arrived while away from the bottom; 0 when none. */
   const [unreadFrom, setUnreadFrom] = useState(0);
@@ -70,7 +72,14 @@ export function MessageList({
   const names = useMemo(() => state.participants.map((p) => p.name), [state.participants]);
   const youId = state.you?.id ?? '';
 
-  const hidden = Math.max(0, state.timeline.length - renderCount);
+  const w = win.current;
+  const timelineFirst = state.timeline[0]?.key;
+  if (timelineFirst !== w.firstKey) {
+    if (w.firstKey !== undefined && state.timeline.length > w.length) w.count += state.timeline.length - w.length;
+    w.firstKey = timelineFirst;
+  }
+  w.length = state.timeline.length;
+  const hidden = Math.max(0, state.timeline.length - w.count - revealed);
   const shown = hidden ? state.timeline.slice(hidden) : state.timeline;
 
   // Where each answer note goes: after the last answer to the message that asked.
@@ -145,7 +154,7 @@ export function MessageList({
   });
 
   const revealOrLoad = useCallback(() => {
-    if (hidden > 0) setRenderCount((c) => c + RENDER_WINDOW);
+    if (hidden > 0) setRevealed((c) => c + RENDER_WINDOW);
     else if (state.hasMoreBefore && !state.loadingHistory) onLoadEarlier();
   }, [hidden, state.hasMoreBefore, state.loadingHistory, onLoadEarlier]);
 
