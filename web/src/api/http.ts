@@ -8,6 +8,7 @@ import type {
   HistoryPage,
   ModelList,
   Participant,
+  PersonaPreset,
   PersonaSpec,
   RoomInfo,
   RoomSummary,
@@ -17,6 +18,7 @@ import {
   historyPage,
   modelList,
   participant,
+  personaPresets,
   protocolError,
   room,
   roomSummary,
@@ -26,6 +28,7 @@ import type {
   WireCreateRoomResponse,
   WireError,
   WireListModelsResponse,
+  WireListPresetsResponse,
   WireListRoomsResponse,
   WireLoadHistoryResponse,
   WireParticipant,
@@ -114,6 +117,12 @@ export class ApiClient {
   async listModels(signal?: AbortSignal): Promise<ModelList> {
     const opts = signal ? { signal } : {};
     return modelList(await this.request<WireListModelsResponse>('GET', '/api/models', opts));
+  }
+
+  /** Persona presets (docs/presets.md); an older server without them gives []. */
+  async listPresets(signal?: AbortSignal): Promise<PersonaPreset[]> {
+    const opts = signal ? { signal } : {};
+    return personaPresets(await this.request<WireListPresetsResponse>('GET', '/api/presets', opts));
   }
 
   async createRoom(body: {

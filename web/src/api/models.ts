@@ -97,6 +97,8 @@ export type EventBody =
       error: ProtocolError | null;
       messageSeq: number;
       timing: ReplyTiming | null;
+      /** For a declined reply: why, in a few words, when the room knows. */
+      reason: string;
     }
   | { type: 'presence'; participantId: string; online: boolean }
   | { type: 'typing'; participantId: string }
@@ -149,6 +151,13 @@ export interface ModelInfo {
   contextSize: number;
   available: boolean;
   unavailableReason: string;
+}
+
+/** A persona to start from (GET /api/presets). */
+export interface PersonaPreset {
+  id: string;
+  description: string;
+  persona: PersonaSpec;
 }
 
 export interface ModelList {

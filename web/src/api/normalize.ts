@@ -5,6 +5,7 @@
 import type {
   Ack,
   CreatedRoom,
+  PersonaPreset,
   HistoryPage,
   Message,
   MessageStatus,
@@ -23,6 +24,7 @@ import type {
 } from './models';
 import type {
   Int64,
+  WireListPresetsResponse,
   WireAck,
   WireCreateRoomResponse,
   WireError,
@@ -250,6 +252,7 @@ export function roomEvent(w: WireRoomEvent): RoomEvent {
       error: w.replyEnded.error ? protocolError(w.replyEnded.error) : null,
       messageSeq: int64(w.replyEnded.messageSeq),
       timing: w.replyEnded.timing ? replyTiming(w.replyEnded.timing) : null,
+      reason: w.replyEnded.reason ?? '',
     };
   if (w.presence)
     return {
@@ -358,4 +361,10 @@ export function wirePersonaSpec(spec: PersonaSpec): WirePersonaSpec {
   if (spec.voice) w.voice = spec.voice;
   if (spec.generation) w.generation = spec.generation;
   return w;
+}
+
+export function personaPresets(w: WireListPresetsResponse | undefined): PersonaPreset[] {
+  return (w?.personas ?? [])
+    .filter((p) => p.id && p.persona)
+    .map((p) => ({ id: p.id ?? '', description: p.description ?? '', persona: personaSpec(p.persona) }));
 }

@@ -187,6 +187,7 @@ export interface WireRoomEvent {
     error?: WireError;
     messageSeq?: Int64;
     timing?: WireReplyTiming;
+    reason?: string;
   };
   presence?: { participantId?: string; online?: boolean };
   typing?: { participantId?: string };
@@ -250,3 +251,8 @@ export type WireClientFrame = { ref?: string } & (
   | { typing: Record<string, never> }
   | { ping: Record<string, never> }
 );
+
+export interface WireListPresetsResponse {
+  personas?: { id?: string; description?: string; persona?: WirePersonaSpec }[];
+  templates?: { id?: string; name?: string; description?: string; personaPresetIds?: string[] }[];
+}

@@ -145,6 +145,38 @@ export class ChorusStorage {
     this.writeJson(identityKey(roomId), { ...prev, participantToken });
   }
 
+  /** The unsent text of the composer in a room ('' when none). */
+  draft(roomId: string): string {
+    const d = this.readJson<string>(`chorus.draft.${roomId}`);
+    return typeof d === 'string' ? d : '';
+  }
+
+  setDraft(roomId: string, text: string): void {
+    if (text) this.writeJson(`chorus.draft.${roomId}`, text);
+    else this.store.removeItem(`chorus.draft.${roomId}`);
+  }
+
+  /** How answers that left no message ended, by `${triggerId}|${personaId}`. */
+  outcomes(roomId: string): Record<string, { text: string; tone: 'muted' | 'error' }> {
+    const o = this.readJson<Record<string, { text: string; tone: 'muted' | 'error' }>>(`chorus.outcomes.${roomId}`);
+    return o && typeof o === 'object' && !Array.isArray(o) ? o : {};
+  }
+
+  setOutcomes(roomId: string, outcomes: Readonly<Record<string, { text: string; tone: 'muted' | 'error' }>>): void {
+    this.writeJson(`chorus.outcomes.${roomId}`, outcomes);
+  }
+
+  /** 'light', 'dark' or '' (follow the system). */
+  theme(): string {
+    const t = this.readJson<string>('chorus.theme');
+    return t === 'light' || t === 'dark' ? t : '';
+  }
+
+  setTheme(theme: string): void {
+    if (theme) this.writeJson('chorus.theme', theme);
+    else this.store.removeItem('chorus.theme');
+  }
+
   /** The name last used in any room, to prefill join forms. */
   lastDisplayName(): string {
     const name = this.readJson<string>(LAST_NAME_KEY);

@@ -31,3 +31,22 @@ export function formatAgo(ms: number, now = Date.now()): string {
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
   return new Date(ms).toLocaleDateString();
 }
+
+/** The local calendar day of a time, as a comparable number (0 for 0). */
+export function dayKey(ms: number): number {
+  if (!ms) return 0;
+  const d = new Date(ms);
+  return d.getFullYear() * 10000 + (d.getMonth() + 1) * 100 + d.getDate();
+}
+
+const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' });
+
+/** "Today", "Yesterday", else "Monday, March 3, 2026". */
+export function dayLabel(ms: number, now = Date.now()): string {
+  const key = dayKey(ms);
+  if (key === dayKey(now)) return 'Today';
+  const y = new Date(now);
+  y.setDate(y.getDate() - 1);
+  if (key === dayKey(y.getTime())) return 'Yesterday';
+  return dayFmt.format(new Date(ms));
+}

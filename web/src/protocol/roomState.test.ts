@@ -138,6 +138,7 @@ describe('streaming replies', () => {
       error: null,
       messageSeq: 11,
       timing: null,
+      reason: '',
     });
     let s = run(joined(10), ev(started), ev(delta('Hi')), ev(ended));
     expect(s.replies).toHaveLength(1);
@@ -161,6 +162,7 @@ describe('streaming replies', () => {
           error: null,
           messageSeq: 11,
           timing: { ...TIMING },
+          reason: '',
         }),
       ),
     );
@@ -179,6 +181,7 @@ describe('streaming replies', () => {
           error: message ? err({ code: 'ERROR_CODE_MODEL_FAILED', message }) : null,
           messageSeq: 0,
           timing: null,
+          reason: '',
         }),
       );
     const start = (replyId: string) =>
@@ -197,7 +200,7 @@ describe('streaming replies', () => {
     expect(notes).toEqual([
       ['Ada chose not to answer', 'muted'],
       ['Ada could not answer: model timed out', 'error'],
-      ['Ada was stopped', 'muted'],
+      ['Ada was stopped before saying anything', 'muted'],
     ]);
   });
 

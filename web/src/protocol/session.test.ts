@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient } from '../api/http';
 import type { WireServerFrame } from '../api/wire';
 import { ChorusStorage, MemoryStore } from '../lib/storage';
-import { RoomSession, TYPING_THROTTLE_MS } from './session';
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, RoomSession, TYPING_THROTTLE_MS } from './session';
 import type { SocketLike } from './socket';
 
 class FakeSocket implements SocketLike {
@@ -224,5 +224,57 @@ describe('RoomSession', () => {
     expect(last().closed).toBe(1000);
     await vi.advanceTimersByTimeAsync(20_000);
     expect(sockets).toHaveLength(1);
+  });
+
+  it('goes offline at once on the browser offline event, and resumes by seq when back', async () => {
+    const win = new EventTarget();
+    vi.stubGlobal('addEventListener', win.addEventListener.bind(win));
+    vi.stubGlobal('removeEventListener', win.removeEventListener.bind(win));
+    vi.stubGlobal('dispatchEvent', win.dispatchEvent.bind(win));
+    session.start();
+    last().open();
+    last().receive(WELCOME);
+    last().receive(event(6, 'm-6'));
+    const first = last();
+    globalThis.dispatchEvent(new Event('offline'));
+    expect(session.getSnapshot().connection).toBe('offline');
+    expect(first.closed).not.toBeNull();
+    const id = session.send('while offline');
+    expect(session.getSnapshot().pending.map((p) => p.clientMsgId)).toEqual([id]);
+    globalThis.dispatchEvent(new Event('online'));
+    expect(sockets.length).toBe(2);
+    last().open();
+    expect(last().sent[0]).toMatchObject({ join: { participantToken: 'ptok-1', afterSeq: '6' } });
+    last().receive({ ...WELCOME, welcome: { ...WELCOME.welcome, replayAfterSeq: '6' } });
+    expect(session.getSnapshot().connection).toBe('live');
+    expect(last().frames('send')).toHaveLength(1);
+    session.stop();
+    vi.unstubAllGlobals();
+  });
+
+  it('drops a connection that stays silent past the heartbeat timeout', async () => {
+    session.start();
+    last().open();
+    last().receive(WELCOME);
+    const first = last();
+    await vi.advanceTimersByTimeAsync(HEARTBEAT_INTERVAL_MS);
+    expect(first.frames('ping').length).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(HEARTBEAT_TIMEOUT_MS + HEARTBEAT_INTERVAL_MS);
+    expect(first.closed).not.toBeNull();
+    expect(session.getSnapshot().connection).toBe('reconnecting');
+  });
+
+  it('keeps how answers ended across sessions (decline notes survive a reload)', () => {
+    storage.setOutcomes('room-1', { 'm-1|p-ada': { text: 'Ada chose not to answer', tone: 'muted' } });
+    const again = new RoomSession({
+      roomId: 'room-1',
+      inviteToken: 'inv-1',
+      displayName: 'Me',
+      wsUrl: 'ws://x',
+      storage,
+      api: { getRoom, loadHistoryBefore: vi.fn<ApiClient['loadHistoryBefore']>() },
+      createSocket: (url) => new FakeSocket(url),
+    });
+    expect(again.getSnapshot().outcomes['m-1|p-ada']?.text).toBe('Ada chose not to answer');
   });
 });

@@ -26,8 +26,9 @@ import {
 import { browserSocket, CLOSE_SLOW_CONSUMER, SOCKET_OPEN, type SocketFactory, type SocketLike } from './socket';
 
 export const TYPING_THROTTLE_MS = 3000;
-export const HEARTBEAT_INTERVAL_MS = 25_000;
-export const HEARTBEAT_TIMEOUT_MS = 60_000;
+/** A ping this often; a connection silent for HEARTBEAT_TIMEOUT_MS is dead even without a close. */
+export const HEARTBEAT_INTERVAL_MS = 4_000;
+export const HEARTBEAT_TIMEOUT_MS = 10_000;
 export const NOTICE_TTL_MS = 12_000;
 export const HISTORY_PAGE = 50;
 
@@ -77,7 +78,7 @@ export class RoomSession {
     this.createSocket = opts.createSocket ?? browserSocket;
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
-    this.state = initialRoomState(opts.roomId);
+    this.state = initialRoomState(opts.roomId, opts.storage.outcomes(opts.roomId));
   }
 
   // ------------------------------------------------------------ store API
@@ -92,6 +93,7 @@ export class RoomSession {
   private dispatch(action: RoomAction): void {
     const next = roomReducer(this.state, action);
     if (next === this.state) return;
+    if (next.outcomes !== this.state.outcomes) this.opts.storage.setOutcomes(this.opts.roomId, next.outcomes);
     this.state = next;
     this.armNoticeTimers();
     for (const l of this.listeners) l();
@@ -103,13 +105,16 @@ export class RoomSession {
     if (this.running) return;
     this.running = true;
     globalThis.addEventListener?.('online', this.onBrowserOnline);
-    this.connect();
+    globalThis.addEventListener?.('offline', this.onBrowserOffline);
+    if (globalThis.navigator?.onLine === false) this.onBrowserOffline();
+    else this.connect();
   }
 
   /** Closes the socket and cancels every timer. `start()` may follow. */
   stop(): void {
     this.running = false;
     globalThis.removeEventListener?.('online', this.onBrowserOnline);
+    globalThis.removeEventListener?.('offline', this.onBrowserOffline);
     this.clearReconnect();
     this.stopHeartbeat();
     if (this.typingTimer) clearInterval(this.typingTimer);
@@ -120,15 +125,35 @@ export class RoomSession {
   }
 
   private readonly onBrowserOnline = (): void => {
-    if (this.running && this.reconnectTimer) {
+    if (!this.running || this.state.fatal) return;
+    if (this.reconnectTimer || this.state.connection === 'offline') {
       this.clearReconnect();
+      this.attempt = 0;
       this.connect();
     }
   };
 
+  /**
+   * The browser says the network is gone: a socket may still look open for
+   * a minute, so drop it now, say so, and keep trying slowly (the 'online'
+   * event, or the next attempt, brings the session back and resumes by seq).
+   */
+  private readonly onBrowserOffline = (): void => {
+    if (!this.running || this.state.fatal) return;
+    this.stopHeartbeat();
+    this.dropSocket(4000, 'browser offline');
+    this.clearReconnect();
+    this.dispatch({ type: 'connection', state: 'offline' });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect();
+    }, backoffDelay(Math.max(this.attempt++, 3), this.random));
+  };
+
   private connect(): void {
     if (!this.running || this.state.fatal) return;
-    this.dispatch({ type: 'connection', state: this.state.joined ? 'reconnecting' : 'connecting' });
+    const offline = globalThis.navigator?.onLine === false;
+    this.dispatch({ type: 'connection', state: offline ? 'offline' : this.state.joined ? 'reconnecting' : 'connecting' });
     if (this.probeFirst) {
       this.probeFirst = false;
       const gen = this.generation;
@@ -219,7 +244,8 @@ export class RoomSession {
   private scheduleReconnect(): void {
     if (!this.running || this.state.fatal) return;
     this.clearReconnect();
-    this.dispatch({ type: 'connection', state: this.state.joined ? 'reconnecting' : 'connecting' });
+    const offline = globalThis.navigator?.onLine === false;
+    this.dispatch({ type: 'connection', state: offline ? 'offline' : this.state.joined ? 'reconnecting' : 'connecting' });
     const delay = backoffDelay(this.attempt++, this.random);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;

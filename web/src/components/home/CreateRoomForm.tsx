@@ -21,6 +21,7 @@ export function CreateRoomForm() {
   const { models, error: modelsError } = useModels();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
+  const [yourName, setYourName] = useState(() => storage.lastDisplayName());
   const nextKey = useRef(1);
   const [rows, setRows] = useState<Row[]>(() => [{ key: 0, spec: examplePersona() }]);
   const [busy, setBusy] = useState(false);
@@ -59,6 +60,8 @@ export function CreateRoomForm() {
         inviteToken: created.inviteToken,
         ownerToken: created.ownerToken,
       });
+      // The creator joins with this name right away (no second prompt).
+      if (yourName.trim()) storage.setDisplayName(roomId, yourName.trim());
       const state: CreatedState = { created: { ownerToken: created.ownerToken } };
       navigate(`/r/${encodeURIComponent(roomId)}#invite=${encodeURIComponent(created.inviteToken)}`, { state });
     } catch (exc) {
@@ -93,6 +96,20 @@ export function CreateRoomForm() {
             onChange={(e) => setDescription(e.target.value)}
             placeholder="What is this room for?"
             maxLength={300}
+          />
+        </label>
+
+        <label className="field">
+          <span>
+            Your name <em className="muted">(how others in the room see you)</em>
+          </span>
+          <input
+            data-testid="create-your-name"
+            value={yourName}
+            onChange={(e) => setYourName(e.target.value)}
+            placeholder="Olivia"
+            maxLength={40}
+            autoComplete="nickname"
           />
         </label>
 

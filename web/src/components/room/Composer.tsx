@@ -1,6 +1,7 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Message, Participant } from '../../api/models';
 import { applyMention, findMentionQuery, matchMentions } from '../../lib/mentions';
+import { storage } from '../../lib/storage';
 import { MentionMenu } from './MentionMenu';
 
 /** Text to put into the composer from outside (e.g. "edit" on a failed send). */
@@ -20,10 +21,27 @@ interface Props {
   onTyping: () => void;
   streaming: boolean;
   onStopAll: () => void;
+  stopAllLabel?: string;
   draft?: DraftRequest | null;
+  /** Drafts are kept per room across reloads. */
+  roomId: string;
 }
 
 const MAX_HEIGHT_PX = 200;
+/** The server's cap on a message (docs/protocol.md, "Limits"). */
+export const MAX_MESSAGE_CHARS = 4000;
+/** The counter shows from this many characters on. */
+const COUNTER_FROM = 3000;
+
+/** The `@all` entry of the mention menu: asks every persona. */
+const EVERYONE: Participant = {
+  id: '@all',
+  kind: 'persona',
+  name: 'all',
+  title: 'every persona, in turn',
+  persona: null,
+  joinedAtMs: 0,
+};
 
 export function Composer({
   participants,
@@ -34,9 +52,12 @@ export function Composer({
   onTyping,
   streaming,
   onStopAll,
+  stopAllLabel,
   draft,
+  roomId,
 }: Props) {
-  const [text, setText] = useState('');
+  const [text, setText] = useState(() => storage.draft(roomId));
+  const menuId = useId();
   const [caret, setCaret] = useState(0);
   const [active, setActive] = useState(0);
   /** The '@' position whose menu was dismissed with Escape. */
@@ -46,9 +67,21 @@ export function Composer({
 
   const query = findMentionQuery(text, caret);
   const suggestions = useMemo(
-    () => (query && query.start !== dismissedAt ? matchMentions(query.query, participants, { excludeId: youId }) : []),
+    () => {
+      if (!query || query.start === dismissedAt) return [];
+      const hasPersonas = participants.some((p) => p.kind === 'persona');
+      const candidates = hasPersonas ? [...participants, EVERYONE] : participants;
+      return matchMentions(query.query, candidates, { excludeId: youId });
+    },
     [query?.start, query?.query, dismissedAt, participants, youId],
   );
+  const tooLong = text.length > MAX_MESSAGE_CHARS;
+
+  // Keep the draft across reloads (debounced a little).
+  useEffect(() => {
+    const t = setTimeout(() => storage.setDraft(roomId, text), 300);
+    return () => clearTimeout(t);
+  }, [roomId, text]);
   const menuOpen = suggestions.length > 0;
   const activeIndex = Math.min(active, Math.max(0, suggestions.length - 1));
 
@@ -86,8 +119,9 @@ export function Composer({
   };
 
   const submit = () => {
-    if (!text.trim()) return;
+    if (!text.trim() || tooLong) return;
     if (onSend(text)) {
+      storage.setDraft(roomId, '');
       setText('');
       setCaret(0);
       setDismissedAt(-1);
@@ -139,7 +173,9 @@ export function Composer({
         </div>
       )}
       <div className="composer-row">
-        {menuOpen && <MentionMenu items={suggestions} active={activeIndex} onPick={pick} onHover={setActive} />}
+        {menuOpen && (
+          <MentionMenu id={menuId} items={suggestions} active={activeIndex} onPick={pick} onHover={setActive} />
+        )}
         <textarea
           ref={area}
           data-testid="composer"
@@ -148,8 +184,15 @@ export function Composer({
           rows={1}
           placeholder="Message the room — @ to mention someone"
           aria-label="Message"
+          role="combobox"
           aria-autocomplete="list"
+          aria-haspopup="listbox"
           aria-expanded={menuOpen}
+          aria-controls={menuOpen ? menuId : undefined}
+          aria-activedescendant={menuOpen ? `${menuId}-opt-${activeIndex}` : undefined}
+          aria-describedby={text.length >= COUNTER_FROM ? `${menuId}-count` : undefined}
+          aria-invalid={tooLong || undefined}
+          autoFocus
           onChange={(e) => {
             setText(e.target.value);
             setCaret(e.target.selectionStart);
@@ -164,14 +207,31 @@ export function Composer({
           onFocus={() => setDismissedAt(-1)}
         />
         {streaming && (
-          <button type="button" className="button stop-all" onClick={onStopAll} data-testid="stop-all">
+          <button type="button" className="button stop-all" onClick={onStopAll} data-testid="stop-all" aria-label={stopAllLabel}>
             Stop all
           </button>
         )}
-        <button type="button" className="button primary" onClick={submit} disabled={!text.trim()} data-testid="send">
+        <button
+          type="button"
+          className="button primary"
+          onClick={submit}
+          disabled={!text.trim() || tooLong}
+          data-testid="send"
+        >
           Send
         </button>
       </div>
+      {text.length >= COUNTER_FROM && (
+        <p
+          id={`${menuId}-count`}
+          className={`composer-count${tooLong ? ' over' : ''}`}
+          data-testid="composer-count"
+          aria-live="polite"
+        >
+          {text.length} / {MAX_MESSAGE_CHARS}
+          {tooLong && ` — ${text.length - MAX_MESSAGE_CHARS} over the limit; shorten it to send`}
+        </p>
+      )}
     </div>
   );
 }

@@ -9,9 +9,9 @@ const LABELS: Record<ConnectionState, string> = {
 
 export function ConnectionStatus({ state }: { state: ConnectionState }) {
   return (
-    <span className={`connection connection-${state}`} data-testid="connection-status" data-state={state} role="status">
+    <span className={`connection connection-${state}`} data-testid="connection-status" data-state={state} role="status" aria-label={`Connection: ${LABELS[state]}`}>
       <span className="connection-dot" aria-hidden="true" />
-      {LABELS[state]}
+      <span className="connection-label">{LABELS[state]}</span>
     </span>
   );
 }

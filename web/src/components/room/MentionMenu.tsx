@@ -2,18 +2,20 @@ import type { Participant } from '../../api/models';
 import { Avatar } from '../common/Avatar';
 
 interface Props {
+  id: string;
   items: Participant[];
   active: number;
   onPick: (p: Participant) => void;
   onHover: (index: number) => void;
 }
 
-export function MentionMenu({ items, active, onPick, onHover }: Props) {
+export function MentionMenu({ id, items, active, onPick, onHover }: Props) {
   return (
-    <ul className="mention-menu" role="listbox" data-testid="mention-menu">
+    <ul className="mention-menu" role="listbox" id={id} aria-label="Mention someone" data-testid="mention-menu">
       {items.map((p, i) => (
         <li
           key={p.id}
+          id={`${id}-opt-${i}`}
           role="option"
           aria-selected={i === active}
           className={i === active ? 'active' : ''}

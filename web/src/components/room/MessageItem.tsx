@@ -24,6 +24,11 @@ interface Props {
   onPlay?: (m: Message) => void;
   /** This message's persona is speaking it now. */
   speaking?: boolean;
+  /** This client stopped it (shown as "stopped by you"). */
+  stoppedByYou?: boolean;
+  /** Actions shown (a tap or long-press on touch screens). */
+  actionsOpen?: boolean;
+  onToggleActions?: (messageId: string) => void;
 }
 
 const STATUS_TAGS: Partial<Record<Message['status'], { text: string; title: string }>> = {
@@ -45,13 +50,23 @@ export const MessageItem = memo(function MessageItem({
   onJump,
   onPlay,
   speaking = false,
+  stoppedByYou = false,
+  actionsOpen = false,
+  onToggleActions,
 }: Props) {
   const persona = m.authorKind === 'persona';
-  const tag = STATUS_TAGS[m.status];
+  const baseTag = STATUS_TAGS[m.status];
+  const tag = baseTag && m.status === 'interrupted' && stoppedByYou ? { ...baseTag, text: 'stopped by you' } : baseTag;
   const name = m.authorName || author?.name || 'Someone';
   return (
     <article
-      className={`message${persona ? ' message-persona' : ''}${isYou ? ' message-you' : ''}${continued ? ' message-continued' : ''}`}
+      className={`message${persona ? ' message-persona' : ''}${isYou ? ' message-you' : ''}${continued ? ' message-continued' : ''}${actionsOpen ? ' actions-open' : ''}`}
+      onClick={(e) => {
+        // A tap on the message (not on a link, button or code) shows its actions.
+        if (!onToggleActions || (e.target as HTMLElement).closest('a, button, summary, pre, input, textarea')) return;
+        if (window.getSelection()?.toString()) return;
+        onToggleActions(m.id);
+      }}
       data-testid="message"
       data-author={name}
       data-seq={seq}
@@ -96,7 +111,13 @@ export const MessageItem = memo(function MessageItem({
         <MessageText text={m.text} names={names} />
       </div>
       <div className="message-actions">
-        <button type="button" className="button tiny ghost" onClick={() => onReply(m)} data-testid="reply-action">
+        <button
+          type="button"
+          className="button tiny ghost"
+          onClick={() => onReply(m)}
+          data-testid="reply-action"
+          aria-label={`Reply to ${name}`}
+        >
           Reply
         </button>
         {persona && onPlay && (

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api/http';
 import type { Participant, PersonaSpec } from '../../api/models';
 import { emptyPersona } from '../../lib/personas';
@@ -13,14 +13,21 @@ interface Props {
   ownerToken: string;
   onOwnerToken: (token: string) => void;
   onError: (text: string) => void;
+  /** Open as a drawer (narrow screens). */
+  drawerOpen?: boolean;
+  onClose?: () => void;
 }
 
 function specOf(p: Participant): PersonaSpec {
   return p.persona ?? { ...emptyPersona(), name: p.name, title: p.title };
 }
 
-export function ParticipantsPanel({ state, roomId, ownerToken, onOwnerToken, onError }: Props) {
+export function ParticipantsPanel({ state, roomId, ownerToken, onOwnerToken, onError, drawerOpen = false, onClose }: Props) {
   const [editing, setEditing] = useState<string | null>(null);
+  const closeButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (drawerOpen) closeButton.current?.focus();
+  }, [drawerOpen]);
   const owner = Boolean(ownerToken);
   const answering = new Set(liveReplies(state).map((r) => r.personaId));
   const personas = state.participants.filter((p) => p.kind === 'persona');
@@ -42,7 +49,19 @@ export function ParticipantsPanel({ state, roomId, ownerToken, onOwnerToken, onE
   };
 
   return (
-    <aside className="room-side" aria-label="Participants">
+    <aside className="room-side" aria-label="Participants" id="room-people" data-testid="people-panel">
+      {onClose && (
+        <button
+          ref={closeButton}
+          type="button"
+          className="icon-button drawer-close"
+          onClick={onClose}
+          aria-label="Close the people list"
+          data-testid="drawer-close"
+        >
+          ×
+        </button>
+      )}
       <section className="side-section">
         <h3>
           Personas <span className="count">{personas.length}</span>
@@ -77,13 +96,20 @@ export function ParticipantsPanel({ state, roomId, ownerToken, onOwnerToken, onE
                 </div>
                 {owner && (
                   <div className="participant-actions">
-                    <button type="button" className="button tiny ghost" onClick={() => setEditing(p.id)}>
+                    <button
+                      type="button"
+                      className="button tiny ghost"
+                      onClick={() => setEditing(p.id)}
+                      aria-label={`Edit ${p.name}`}
+                      data-testid="edit-persona"
+                    >
                       Edit
                     </button>
                     <button
                       type="button"
                       className="button tiny ghost danger"
                       onClick={() => void remove(p)}
+                      aria-label={`Remove ${p.name}`}
                       data-testid="remove-persona"
                     >
                       Remove
@@ -133,7 +159,12 @@ export function ParticipantsPanel({ state, roomId, ownerToken, onOwnerToken, onE
                 data-name={p.name}
                 data-online={online}
               >
-                <span className={`presence-dot${online ? ' on' : ''}`} title={online ? 'online' : 'away'} />
+                <span
+                  className={`presence-dot${online ? ' on' : ''}`}
+                  title={online ? 'online' : 'away'}
+                  role="img"
+                  aria-label={online ? 'online' : 'away'}
+                />
                 <div className="participant-main">
                   <span className="participant-name">
                     {p.name}

@@ -1,6 +1,7 @@
 import type { ConnectionState } from '../../protocol/roomState';
 import { Link } from '../../router';
 import { CopyButton } from '../common/CopyButton';
+import { ThemeSwitch } from '../common/ThemeSwitch';
 import { ConnectionStatus } from './ConnectionStatus';
 
 interface Props {
@@ -31,12 +32,15 @@ export function RoomHeader({ name, description, link, connection, peopleCount, p
           </code>
           <CopyButton text={link} label="Copy invite link" className="button small" testId="copy-invite" />
         </div>
+        <ThemeSwitch />
         {onTogglePeople && (
           <button
             type="button"
             className={`button small people-toggle${peopleOpen ? ' active' : ''}`}
             onClick={onTogglePeople}
             aria-expanded={peopleOpen}
+            aria-controls="room-people"
+            data-testid="people-toggle"
           >
             People · {peopleCount}
           </button>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../../api/http';
 import type { RoomInfo } from '../../api/models';
 import { useRoomSession } from '../../hooks/useRoomSession';
@@ -43,6 +43,8 @@ export function RoomPage({ roomId }: { roomId: string }) {
   const created = (location.state as Partial<CreatedState> | null)?.created ?? null;
   const [displayName, setDisplayName] = useState(() => storage.identity(roomId)?.displayName ?? '');
   const [peopleOpen, setPeopleOpen] = useState(false);
+  const [unread, setUnread] = useState(0);
+  const closePeople = useCallback(() => setPeopleOpen(false), []);
   const info = useRoomInfo(roomId, inviteToken);
   const accessDenied = info.error?.isAccessProblem ? info.error : null;
 
@@ -60,11 +62,12 @@ export function RoomPage({ roomId }: { roomId: string }) {
 
   useEffect(() => {
     const name = state?.name || infoName;
-    document.title = name ? `${name} · Chorus` : 'Chorus';
+    const base = name ? `${name} · Chorus` : 'Chorus';
+    document.title = unread > 0 ? `(${unread}) ${base}` : base;
     return () => {
       document.title = 'Chorus';
     };
-  }, [state?.name, infoName]);
+  }, [state?.name, infoName, unread]);
 
   if (!inviteToken) {
     return (
@@ -114,6 +117,8 @@ export function RoomPage({ roomId }: { roomId: string }) {
           ownerToken={saved?.ownerToken ?? ''}
           onOwnerToken={adopt}
           peopleOpen={peopleOpen}
+          onClosePeople={closePeople}
+          onUnreadChange={setUnread}
         />
       ) : (
         <div className="room-loading muted">Connecting…</div>

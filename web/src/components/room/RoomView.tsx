@@ -1,8 +1,9 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '../../api/models';
-import { liveReplies, type RoomState } from '../../protocol/roomState';
+import { liveReplies, participantName, type RoomState } from '../../protocol/roomState';
 import type { RoomSession } from '../../protocol/session';
 import { Composer, type DraftRequest } from './Composer';
+import { ConnectionBanner } from './ConnectionBanner';
 import { MessageList } from './MessageList';
 import { Notices } from './Notices';
 import { ParticipantsPanel } from './ParticipantsPanel';
@@ -17,13 +18,58 @@ interface Props {
   ownerToken: string;
   onOwnerToken: (token: string) => void;
   peopleOpen: boolean;
+  onClosePeople: () => void;
+  onUnreadChange: (count: number) => void;
 }
 
-export function RoomView({ session, state, roomId, ownerToken, onOwnerToken, peopleOpen }: Props) {
+const MAX_ANNOUNCEMENTS = 3;
+
+/** What a screen reader hears: new messages by others and finished replies (never the backlog). */
+function useAnnouncements(state: RoomState): string[] {
+  const [lines, setLines] = useState<string[]>([]);
+  const seenSeq = useRef(0);
+  const seenEnded = useRef<Set<string>>(new Set());
+  useEffect(() => {
+    if (!state.joined) return;
+    const from = seenSeq.current;
+    seenSeq.current = state.lastSeq;
+    if (from === 0) {
+      for (const key of Object.keys(state.outcomes)) seenEnded.current.add(key);
+      return;
+    }
+    const fresh: string[] = [];
+    for (const item of state.timeline) {
+      if (item.kind !== 'message' || item.seq <= from) continue;
+      const m = item.message;
+      if (m.authorId === state.you?.id) continue;
+      const text = m.text.length > 200 ? `${m.text.slice(0, 200)}…` : m.text;
+      fresh.push(m.authorKind === 'persona' ? `${m.authorName} replied: ${text}` : `${m.authorName}: ${text}`);
+    }
+    for (const [key, outcome] of Object.entries(state.outcomes)) {
+      if (seenEnded.current.has(key)) continue;
+      seenEnded.current.add(key);
+      fresh.push(outcome.text);
+    }
+    if (fresh.length) setLines((cur) => [...cur, ...fresh].slice(-MAX_ANNOUNCEMENTS));
+  }, [state.joined, state.lastSeq, state.timeline, state.you?.id, state.outcomes]);
+  return lines;
+}
+
+export function RoomView({
+  session,
+  state,
+  roomId,
+  ownerToken,
+  onOwnerToken,
+  peopleOpen,
+  onClosePeople,
+  onUnreadChange,
+}: Props) {
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [draft, setDraft] = useState<DraftRequest | null>(null);
   const streaming = liveReplies(state).length > 0;
   const { voice, state: voiceState } = useVoiceRoom(session);
+  const announcements = useAnnouncements(state);
 
   const messagesById = useMemo(() => {
     const map = new Map<string, Message>();
@@ -40,9 +86,22 @@ export function RoomView({ session, state, roomId, ownerToken, onOwnerToken, peo
     [session, replyTo],
   );
 
+  // The people drawer (narrow screens) closes with Escape.
+  useEffect(() => {
+    if (!peopleOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClosePeople();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [peopleOpen, onClosePeople]);
+
+  const stopNames = liveReplies(state).map((r) => participantName(state, r.personaId)).filter(Boolean);
+
   return (
     <div className={`room-body${peopleOpen ? ' people-open' : ''}`}>
       <main className="room-main">
+        <ConnectionBanner state={state.connection} joined={state.joined} pending={state.pending.length} />
         <Notices notices={state.notices} onDismiss={(id) => session.dismissNotice(id)} />
         <MessageList
           state={state}
@@ -59,12 +118,14 @@ export function RoomView({ session, state, roomId, ownerToken, onOwnerToken, peo
           }}
           onPlay={voice ? (m) => voice.play(m.id) : undefined}
           speakingReplyId={voiceState?.speakingReplyId ?? null}
+          onUnreadChange={onUnreadChange}
         />
         <TypingLine state={state} />
         {voice && voiceState && (
           <VoiceControls voice={voice} state={voiceState} participants={state.participants} />
         )}
         <Composer
+          roomId={roomId}
           participants={state.participants}
           youId={state.you?.id ?? ''}
           replyTo={replyTo}
@@ -72,16 +133,25 @@ export function RoomView({ session, state, roomId, ownerToken, onOwnerToken, peo
           onSend={send}
           onTyping={() => session.notifyTyping()}
           streaming={streaming}
+          stopAllLabel={stopNames.length ? `Stop all replies (${stopNames.join(', ')})` : 'Stop all replies'}
           onStopAll={() => session.interrupt('')}
           draft={draft}
         />
+        <div className="visually-hidden" aria-live="polite" aria-relevant="additions" data-testid="live-region">
+          {announcements.map((line, i) => (
+            <p key={`${i}-${line}`}>{line}</p>
+          ))}
+        </div>
       </main>
+      {peopleOpen && <div className="drawer-backdrop" onClick={onClosePeople} data-testid="drawer-backdrop" aria-hidden="true" />}
       <ParticipantsPanel
         state={state}
         roomId={roomId}
         ownerToken={ownerToken}
         onOwnerToken={onOwnerToken}
         onError={(text) => session.notify(text)}
+        drawerOpen={peopleOpen}
+        onClose={onClosePeople}
       />
     </div>
   );

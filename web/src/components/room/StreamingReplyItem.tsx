@@ -6,6 +6,8 @@ import { ReplyQuote } from './ReplyQuote';
 
 interface Props {
   reply: StreamingReply;
+  /** What it is doing or waiting for, in words. */
+  activity: string;
   persona: Participant | null;
   replyTarget: Message | null;
   names: readonly string[];
@@ -13,7 +15,7 @@ interface Props {
 }
 
 /** A persona's reply while it streams; its final message replaces it. */
-export function StreamingReplyItem({ reply, persona, replyTarget, names, onStop }: Props) {
+export function StreamingReplyItem({ reply, activity, persona, replyTarget, names, onStop }: Props) {
   const streaming = reply.awaitingSeq === 0;
   const name = persona?.name || 'Persona';
   return (
@@ -29,7 +31,11 @@ export function StreamingReplyItem({ reply, persona, replyTarget, names, onStop 
         <header className="message-head">
           <span className="message-author">{name}</span>
           {persona?.title && <span className="message-title">{persona.title}</span>}
-          {streaming && <span className="message-time">{reply.stopping ? 'stopping…' : 'answering…'}</span>}
+          {streaming && (
+            <span className="message-time reply-activity" data-testid="reply-activity">
+              {activity}
+            </span>
+          )}
           {streaming && (
             <button
               type="button"
@@ -37,6 +43,7 @@ export function StreamingReplyItem({ reply, persona, replyTarget, names, onStop 
               onClick={() => onStop(reply.replyId)}
               disabled={reply.stopping}
               data-testid="stop-reply"
+              aria-label={`Stop ${name}'s reply`}
             >
               Stop
             </button>
@@ -44,7 +51,7 @@ export function StreamingReplyItem({ reply, persona, replyTarget, names, onStop 
         </header>
         {replyTarget && <ReplyQuote target={replyTarget} />}
         <div className="streaming-body">
-          {reply.text ? <MessageText text={reply.text} names={names} /> : <span className="thinking">thinking</span>}
+          {reply.text ? <MessageText text={reply.text} names={names} /> : <span className="thinking">{activity.replace(/…$/, '')}</span>}
           {streaming && <span className="caret" aria-hidden="true" />}
         </div>
       </div>
