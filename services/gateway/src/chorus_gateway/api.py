@@ -26,6 +26,9 @@ MAX_BODY_BYTES = 256 * 1024
 _M = TypeVar("_M", bound=Message)
 _R = TypeVar("_R")
 
+#: Seqs are int64 on the wire.
+MAX_SEQ = 2**63 - 1
+
 router = APIRouter(prefix="/api", tags=["rooms"])
 
 
@@ -126,8 +129,10 @@ def _bearer(authorization: str | None) -> str:
     return ""
 
 
-def owner_token(authorization: AuthorizationHeader = None) -> str:
+def owner_token(authorization: AuthorizationHeader = None, invite: InviteHeader = None) -> str:
     token = _bearer(authorization)
+    if not token and (invite or "").strip():  # a member, not the owner
+        raise GatewayError(403, room_pb2.ERROR_CODE_FORBIDDEN, "Only the room's owner may do this.")
     if not token:
         raise GatewayError(
             401, room_pb2.ERROR_CODE_FORBIDDEN, "Send the owner token as Authorization: Bearer."
@@ -281,9 +286,11 @@ async def load_history(
     room_id: str,
     creds: Credentials,
     gateway: GatewayDep,
-    before_seq: Annotated[int, Query(ge=0, description="Events with seq < this; 0: newest.")] = 0,
+    before_seq: Annotated[
+        int, Query(ge=0, le=MAX_SEQ, description="Events with seq < this; 0: newest.")
+    ] = 0,
     after_seq: Annotated[
-        int | None, Query(ge=0, description="Events with seq > this, oldest first.")
+        int | None, Query(ge=0, le=MAX_SEQ, description="Events with seq > this, oldest first.")
     ] = None,
     limit: Annotated[int, Query(ge=0, le=10_000, description="Page size; 0: default.")] = 0,
 ) -> Response:

@@ -157,6 +157,8 @@ def decode_client_frame(text: str, max_bytes: int) -> room_pb2.ClientFrame:
         )
     if not isinstance(obj, dict):
         raise FrameError(room_pb2.ERROR_CODE_BAD_FRAME, "Frame must be a JSON object.")
+    # In the protobuf JSON mapping, null means "not set".
+    obj = {key: value for key, value in obj.items() if value is not None}
     unknown = obj.keys() - _FIELDS
     if unknown:
         names = ", ".join(sorted(_clip(str(name)) for name in unknown)[:5])
