@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: lint, types, Python tests (room, chat,
 # gateway, end-to-end, browser) and the web client's tests. It starts the real
-# servers it needs itself (llama.cpp with SmolLM2-135M, Chromium).
+# servers it needs itself (llama.cpp with SmolLM2-135M, Chromium, redis-server,
+# DynamoDB Local).
 #
 #   scripts/test.sh                 # everything
 #   scripts/test.sh -k interrupt    # extra arguments go to pytest
 source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 
 started=$SECONDS
-setup_apt chromium
+setup_apt chromium redis-server default-jre-headless
 setup_python
 setup_models smollm2-135m
 setup_web
+setup_dynamodb_local
 step "Set up in $((SECONDS - started)) s"
 
 cd "$ROOT"

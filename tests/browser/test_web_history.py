@@ -14,7 +14,7 @@ from playwright.async_api import Browser, Page, expect
 
 from ..stack import Stack
 from ..ws_client import Member, create_room
-from .helpers import join, messages, wait_live
+from .helpers import join, messages
 
 SEEDED = 300
 
@@ -34,7 +34,9 @@ async def seed(stack: Stack, count: int) -> tuple[str, str, Member]:
         for i in range(start, min(count, start + 99) + 1):
             last = await member.say(f"message number {i}")
         # Read as we go: the room cuts off a connection that falls 512 frames behind.
-        await member.next(lambda f, last=last: f.get("ack", {}).get("clientMsgId") == last, within=120)
+        await member.next(
+            lambda f, last=last: f.get("ack", {}).get("clientMsgId") == last, within=120
+        )
     return f"{stack.http}/r/{room_id}#invite={invite}", room_id, member
 
 
@@ -63,7 +65,7 @@ async def test_scroll_up_loads_history_without_jumping(
     loaded = len(await visible_seqs(page))
     for _ in range(12):
         seqs = await visible_seqs(page)
-        if seqs and seqs[0] == 1 or len(seqs) >= SEEDED:
+        if (seqs and seqs[0] == 1) or len(seqs) >= SEEDED:
             break
         anchor_seq = seqs[0]
         # Scroll to the top; where the oldest loaded message is, measured in the same task.
@@ -77,7 +79,7 @@ async def test_scroll_up_loads_history_without_jumping(
         await expect(messages(page)).not_to_have_count(len(seqs), timeout=15_000)
         await page.wait_for_timeout(150)
         after = await scroller.evaluate(
-            "(el, seq) => el.querySelector(`[data-seq=\"${seq}\"]`).getBoundingClientRect().top",
+            '(el, seq) => el.querySelector(`[data-seq="${seq}"]`).getBoundingClientRect().top',
             anchor_seq,
         )
         # What the reader was looking at stays where it was.
@@ -144,7 +146,9 @@ async def test_large_room_stays_smooth_while_a_reply_streams(
     await page.get_by_test_id("send").click()
     await expect(page.get_by_test_id("streaming-reply")).to_have_count(1, timeout=60_000)
     await expect(messages(page, "Ada")).to_have_count(1, timeout=120_000)
-    frames: list[float] = await page.evaluate("() => { window.__stopFrames = true; return window.__frames; }")
+    frames: list[float] = await page.evaluate(
+        "() => { window.__stopFrames = true; return window.__frames; }"
+    )
     frames = sorted(frames[1:]) or [0.0]
     result = {
         "messages_in_page": big,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,8 +14,28 @@ class RoomSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=50051, ge=0, le=65535)
+    #: Where rooms and their history live: ``sqlite`` (embedded, one
+    #: instance) or ``dynamodb`` (shared by several instances).
+    store: Literal["sqlite", "dynamodb"] = "sqlite"
+    #: How room events reach every instance: ``local`` (in-process, one
+    #: instance) or ``redis`` (pub/sub, several instances).
+    bus: Literal["local", "redis"] = "local"
     #: SQLite file of the embedded store (created if missing).
     database: str = "var/chorus.db"
+    #: Redis of the ``redis`` bus (redis:// or rediss:// for TLS).
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    #: DynamoDB table of the ``dynamodb`` store (one table; see docs/scale-out.md).
+    dynamodb_table: str = Field(default="chorus", min_length=3, max_length=255)
+    dynamodb_region: str = "us-east-1"
+    #: Endpoint other than AWS's, e.g. DynamoDB Local (http://127.0.0.1:8000).
+    dynamodb_endpoint: str | None = None
+    #: Credentials; unset: the AWS default chain (environment, profile, role).
+    dynamodb_access_key_id: str | None = None
+    dynamodb_secret_access_key: SecretStr | None = None
+    #: Create the table at start if it is missing (development only).
+    dynamodb_create_table: bool = False
+    #: Tries of one DynamoDB call that is throttled or fails transiently.
+    dynamodb_retry_attempts: int = Field(default=6, ge=1)
     #: Address of the chat service (host:port).
     chat_target: str = "127.0.0.1:50052"
     #: Address of the voice service (host:port); empty: no voice in rooms.

@@ -13,8 +13,7 @@ from grpc_reflection.v1alpha import reflection
 
 from chorus_room.adapters.grpc_completer import GrpcCompleter
 from chorus_room.adapters.grpc_voice import GrpcVoice
-from chorus_room.adapters.memory_bus import MemoryBus
-from chorus_room.adapters.sqlite_store import SqliteStore
+from chorus_room.composition import open_bus, open_store, resyncing
 from chorus_room.config import RoomSettings
 from chorus_room.events import EventLog
 from chorus_room.health import StoreHealth
@@ -39,9 +38,10 @@ SERVICE_NAME = room_pb2.DESCRIPTOR.services_by_name["RoomService"].full_name
 class RoomServer:
     """The room service in-process: ``port = await start()``, ``await stop()``.
 
-    Adapters may be passed in (tests, other deployments); by default they are
-    the embedded ones: SQLite, the in-process bus, and the chat and voice
-    services over gRPC (no voice when ``voice_target`` is empty).
+    Adapters may be passed in (tests, other deployments); by default the
+    settings choose them (``composition``): SQLite or DynamoDB, the in-process
+    bus or Redis, and the chat and voice services over gRPC (no voice when
+    ``voice_target`` is empty).
     """
 
     def __init__(
@@ -66,12 +66,12 @@ class RoomServer:
 
     async def start(self) -> int:
         s = self.settings
-        self._store = self._store or await SqliteStore.open(s.database)
-        self._bus = self._bus or MemoryBus(s.bus_queue)
+        self._store = self._store or await open_store(s)
+        self._bus = self._bus or await open_bus(s)
         self._completer = self._completer or GrpcCompleter(s.chat_target)
         if self._voice is None and s.voice_target:
             self._voice = GrpcVoice(s.voice_target)
-        event_log = EventLog(self._store, self._bus)
+        event_log = EventLog(self._store, resyncing(self._bus, self._store))
         models = ModelCatalog(self._completer)
         if self._voice is not None:
             self._speech = Speech(event_log, self._voice)
