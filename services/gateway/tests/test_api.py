@@ -307,3 +307,13 @@ async def test_every_error_has_the_documented_shape_and_keeps_the_connection(
     # The same client connection still works after all of that.
     again = await gateway.http.get(f"/api/rooms/{room_id}", headers=_invite(created))
     assert again.status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_room_creation_is_limited_per_address(gateway_factory: GatewayFactory) -> None:
+    gateway = await gateway_factory(rooms_per_minute=60, rooms_burst=3)
+    for _ in range(3):
+        assert (await gateway.http.post("/api/rooms", json={"name": "r"})).status_code == 201
+    refused = await gateway.http.post("/api/rooms", json={"name": "r"})
+    _error(refused, 429, "ERROR_CODE_RATE_LIMITED")
+    assert int(refused.headers["Retry-After"]) >= 1

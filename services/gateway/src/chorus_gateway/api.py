@@ -170,6 +170,16 @@ Credentials = Annotated[room_pb2.RoomCredentials, Depends(credentials)]
     responses=_response_doc(201, "CreateRoomResponse"),
 )
 async def create_room(request: Request, gateway: GatewayDep) -> Response:
+    address = request.client.host if request.client else ""
+    wait = gateway.room_creations.take(address)
+    if wait:
+        raise GatewayError(
+            429,
+            room_pb2.ERROR_CODE_RATE_LIMITED,
+            "Too many rooms created from this address; try again later.",
+            retryable=True,
+            retry_after_s=wait,
+        )
     body = await parse_body(request, room_pb2.CreateRoomRequest())
     timeout = gateway.settings.rpc_timeout_s
     created = await call(gateway.room.create_room(body, timeout=timeout))

@@ -24,7 +24,7 @@ from chorus_gateway.spa import SpaStaticFiles
 async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GatewayError)
     metrics.error_answered(exc.code)
-    return JSONResponse(exc.to_body(), status_code=exc.status)
+    return JSONResponse(exc.to_body(), status_code=exc.status, headers=exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

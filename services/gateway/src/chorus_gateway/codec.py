@@ -111,8 +111,16 @@ def error_frame(
     ref: str = "",
     retryable: bool = False,
     fatal: bool = False,
+    retry_after_ms: int = 0,
 ) -> Outgoing:
-    error = room_pb2.Error(code=code, message=message, ref=ref, retryable=retryable, fatal=fatal)
+    error = room_pb2.Error(
+        code=code,
+        message=message,
+        ref=ref,
+        retryable=retryable,
+        fatal=fatal,
+        retry_after_ms=retry_after_ms,
+    )
     return encode_frame(room_pb2.ServerFrame(error=error))
 
 

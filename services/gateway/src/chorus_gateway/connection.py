@@ -35,6 +35,7 @@ from chorus_gateway.codec import (
 from chorus_gateway.fastws import TryWrite
 from chorus_gateway.link import LinkRegistry, RoomLink
 from chorus_gateway.metrics import GatewayMetrics
+from chorus_gateway.ratelimit import Rate, TokenBucket
 
 log = logging.getLogger("chorus.gateway.connection")
 
@@ -48,15 +49,22 @@ class _Close:
     reason: str
 
 
+UNLIMITED = Rate(0, 1)
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionLimits:
     max_frame_bytes: int
     outbound_queue_frames: int
     join_timeout_s: float
+    #: Send frames, and bytes of their text, one connection may send.
+    messages: Rate = UNLIMITED
+    text_bytes: Rate = UNLIMITED
 
 
 class Connection:
     __slots__ = (
+        "_buckets",
         "_client_gone",
         "_close",
         "_closing",
@@ -110,6 +118,8 @@ class Connection:
         self._task: asyncio.Task[object] | None = None
         self._receiving = False
         self._interrupted = False
+        # Made at the first send: idle members hold none.
+        self._buckets: tuple[TokenBucket, TokenBucket] | None = None
 
     @property
     def conn_id(self) -> str:
@@ -335,7 +345,8 @@ class Connection:
             frame = self._decode(text)
             if frame is None:
                 continue
-            if frame.WhichOneof("action") == "join":
+            action = frame.WhichOneof("action")
+            if action == "join":
                 self._reject(
                     FrameError(
                         room_pb2.ERROR_CODE_ALREADY_JOINED,
@@ -344,4 +355,31 @@ class Connection:
                     )
                 )
                 continue
+            if action == "send" and not self._within_rate(frame):
+                continue
             await link.send(self._conn_id, frame)
+
+    def _within_rate(self, frame: room_pb2.ClientFrame) -> bool:
+        """A member's messages and text per second, with a burst: one member's
+        flood is refused at the edge (nothing is stored) so the room stays
+        fast for the others."""
+        if self._buckets is None:
+            self._buckets = (
+                TokenBucket(self._limits.messages),
+                TokenBucket(self._limits.text_bytes),
+            )
+        messages, text = self._buckets
+        wait = messages.take() or text.take(len(frame.send.text.encode()))
+        if not wait:
+            return True
+        self._metrics.frames_rejected += 1
+        self.deliver(
+            error_frame(
+                room_pb2.ERROR_CODE_RATE_LIMITED,
+                "You are sending too fast; this message was not sent.",
+                ref=frame.ref,
+                retryable=True,
+                retry_after_ms=max(1, round(wait * 1000)),
+            )
+        )
+        return False
