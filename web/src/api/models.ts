@@ -185,3 +185,11 @@ export interface HistoryPage {
   events: RoomEvent[];
   hasMore: boolean;
 }
+
+/** A voice personas may speak with (GET /api/voices). */
+export interface VoiceOption {
+  id: string;
+  displayName: string;
+  description: string;
+  available: boolean;
+}
