@@ -28,7 +28,7 @@ PHONE = {"width": 390, "height": 844}
 MARKDOWN = (
     "**Plan** for *today*:\n\n"
     "- read the `notes`\n"
-    "- ask @Ada\n\n"
+    "- ask @Gus\n\n"
     "> quoted line\n\n"
     "| step | who |\n|---|---|\n| 1 | Olivia |\n\n"
     "```python\nprint('hi')\n```\n\n"
@@ -98,7 +98,7 @@ async def test_two_people_markdown_stream_stop_xss_offline(
         await expect(plan.locator("table td").first).to_have_text("1")
         await expect(plan.locator(".code-block code")).to_contain_text("print('hi')")
         await expect(plan.locator(".code-block button")).to_have_text("Copy")
-        await expect(plan.locator(".mention")).to_have_text("@Ada")
+        await expect(plan.locator(".mention")).to_have_text("@Gus")
         a = plan.locator("a")
         await expect(a).to_have_attribute("href", "https://example.com")
         await expect(a).to_have_attribute("target", "_blank")
