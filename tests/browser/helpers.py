@@ -11,9 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 
 
-async def wait_live(page: Page, timeout: float = 15_000) -> None:
+async def wait_live(page: Page, within_ms: float = 15_000) -> None:
     await expect(page.get_by_test_id("connection-status")).to_have_attribute(
-        "data-state", "live", timeout=timeout
+        "data-state", "live", timeout=within_ms
     )
 
 

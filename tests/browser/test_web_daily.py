@@ -170,7 +170,7 @@ async def test_two_people_markdown_stream_stop_xss_offline(
     await guest.screenshot(path=str(artifacts / "offline-desktop.png"))
     await asyncio.sleep(10)
     await guest_ctx.set_offline(False)
-    await wait_live(guest, timeout=20_000)
+    await wait_live(guest, within_ms=20_000)
     await expect(banner).to_have_count(0)
     for text in ("said while Gus was away 1", "said while Gus was away 2", "written while offline"):
         for page in (owner, guest):

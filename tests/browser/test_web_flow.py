@@ -10,6 +10,7 @@ from playwright.async_api import Browser, Page, expect
 
 from ..stack import Stack
 
+
 async def join(page: Page, name: str) -> None:
     await page.get_by_test_id("join-name").fill(name)
     await page.get_by_test_id("join-submit").click()

@@ -14,7 +14,7 @@ from playwright.async_api import Browser, Page, expect
 
 from ..stack import Stack
 from ..ws_client import Member, create_room
-from .helpers import join, messages, wait_live
+from .helpers import join, messages
 
 SEEDED = 300
 
@@ -69,7 +69,7 @@ async def test_scroll_up_loads_history_without_jumping(
     loaded = len(await visible_seqs(page))
     for _ in range(12):
         seqs = await visible_seqs(page)
-        if seqs and seqs[0] == 1 or len(seqs) >= SEEDED:
+        if (seqs and seqs[0] == 1) or len(seqs) >= SEEDED:
             break
         anchor_seq = seqs[0]
         # Scroll to the top; where the oldest loaded message is, measured in the same task.
@@ -83,7 +83,7 @@ async def test_scroll_up_loads_history_without_jumping(
         await expect(messages(page)).not_to_have_count(len(seqs), timeout=15_000)
         await page.wait_for_timeout(150)
         after = await scroller.evaluate(
-            "(el, seq) => el.querySelector(`[data-seq=\"${seq}\"]`).getBoundingClientRect().top",
+            '(el, seq) => el.querySelector(`[data-seq="${seq}"]`).getBoundingClientRect().top',
             anchor_seq,
         )
         # What the reader was looking at stays where it was.
@@ -150,7 +150,9 @@ async def test_large_room_stays_smooth_while_a_reply_streams(
     await page.get_by_test_id("send").click()
     await expect(page.get_by_test_id("streaming-reply")).to_have_count(1, timeout=60_000)
     await expect(messages(page, "Ada")).to_have_count(1, timeout=120_000)
-    frames: list[float] = await page.evaluate("() => { window.__stopFrames = true; return window.__frames; }")
+    frames: list[float] = await page.evaluate(
+        "() => { window.__stopFrames = true; return window.__frames; }"
+    )
     frames = sorted(frames[1:]) or [0.0]
     result = {
         "messages_in_page": big,

@@ -240,13 +240,14 @@ export function MessageList({
     setUnreadFrom(0);
   };
 
-  const jumpTo = (messageId: string) => {
+  // Stable, so memoised messages do not re-render while a reply streams.
+  const jumpTo = useCallback((messageId: string) => {
     const el = scroller.current?.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
     if (!el) return;
     el.scrollIntoView({ block: 'center', behavior: 'smooth' });
     el.classList.add('flash');
     setTimeout(() => el.classList.remove('flash'), 1200);
-  };
+  }, []);
 
   const toggleActions = useCallback((id: string) => setActionsFor((cur) => (cur === id ? '' : id)), []);
 
