@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { copyText } from '../../lib/clipboard';
 
 interface Props {
   text: string;
-  label?: string;
+  label?: ReactNode;
   className?: string;
   testId?: string;
   ariaLabel?: string;
