@@ -37,6 +37,7 @@ import {
   dropPassedSends,
   failSend,
   queueSend,
+  rateLimitedSend,
   retrySend,
   sendsOnMessage,
 } from './state/sends';
@@ -56,7 +57,7 @@ export {
   waitingTurns,
   type AnswerNote,
 } from './state/replies';
-export { unackedSends } from './state/sends';
+export { rateLimitedSend, unackedSends } from './state/sends';
 export { historyCursor } from './state/timeline';
 
 export function roomReducer(state: RoomState, action: RoomAction): RoomState {
@@ -71,6 +72,9 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
       return applyAck(state, action.ack);
     case 'error': {
       if (endsSession(action.error)) return endSession(state, action.error);
+      if (action.error.code === 'ERROR_CODE_RATE_LIMITED' && rateLimitedSend(state, action.error)) {
+        return state; // still pending: the session sends it again after retryAfterMs
+      }
       const next = failSend(state, action.error);
       if (action.error.code === 'ERROR_CODE_SLOW_CONSUMER') return next; // the session reconnects quietly
       return addNotice(next, action.error.message || humanizeCode(action.error.code), 'error', action.error.code);

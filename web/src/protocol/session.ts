@@ -17,6 +17,7 @@ import {
   endsSession,
   historyCursor,
   initialRoomState,
+  rateLimitedSend,
   roomReducer,
   unackedSends,
   type PendingSend,
@@ -70,6 +71,7 @@ export class RoomSession {
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private typingTimer: ReturnType<typeof setInterval> | null = null;
   private readonly noticeTimers = new Map<number, Timer>();
+  private readonly resendTimers = new Set<Timer>();
 
   constructor(opts: SessionOptions) {
     this.opts = opts;
@@ -119,6 +121,8 @@ export class RoomSession {
     this.typingTimer = null;
     for (const t of this.noticeTimers.values()) clearTimeout(t);
     this.noticeTimers.clear();
+    for (const t of this.resendTimers) clearTimeout(t);
+    this.resendTimers.clear();
     this.dropSocket(1000, 'leaving');
   }
 
@@ -328,11 +332,29 @@ export class RoomSession {
         break;
       case 'error':
         if (endsSession(frame.error)) this.end(frame.error);
-        else this.dispatch({ type: 'error', error: frame.error });
+        else {
+          this.resendLater(frame.error);
+          this.dispatch({ type: 'error', error: frame.error });
+        }
         break;
       default:
         break;
     }
+  }
+
+  /** A send refused for going too fast is sent again, same clientMsgId, once the server says. */
+  private resendLater(error: ProtocolError): void {
+    const p = rateLimitedSend(this.state, error);
+    if (!p) return;
+    const timer = setTimeout(
+      () => {
+        this.resendTimers.delete(timer);
+        const still = this.state.pending.find((x) => x.clientMsgId === p.clientMsgId);
+        if (still && still.status === 'sending' && this.live) this.transmit(this.sendFrame(still));
+      },
+      Math.max(200, error.retryAfterMs || 1000),
+    );
+    this.resendTimers.add(timer);
   }
 
   // ------------------------------------------------------------ actions
