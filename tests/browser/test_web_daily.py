@@ -196,6 +196,7 @@ async def test_two_people_markdown_stream_stop_xss_offline(
     # The theme switch: dark, then light, remembered.
     await guest.get_by_test_id("theme-switch").click()
     await expect(guest.locator("html")).to_have_attribute("data-theme", "dark")
+    await guest.wait_for_timeout(500)  # let colour transitions finish before the picture
     await guest.screenshot(path=str(artifacts / "room-desktop-dark.png"))
     assert await serious_a11y_violations(guest) == []
     await owner_ctx.close()
