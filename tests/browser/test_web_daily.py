@@ -265,4 +265,15 @@ async def test_phone_and_keyboard(stack: Stack, browser: Browser, artifacts: Pat
     # Persona edit buttons say which persona (owner side, desktop).
     await expect(desk.get_by_role("button", name="Edit Ada")).to_be_visible()
     await expect(desk.get_by_role("button", name="Edit Rex")).to_be_visible()
+    # The owner's editor takes model settings, and they round-trip through the API.
+    await desk.get_by_role("button", name="Edit Ada").click()
+    await desk.locator("#persona-settings-edit summary").click()
+    await desk.get_by_test_id("persona-temperature-edit").fill("0.5")
+    await desk.get_by_test_id("persona-maxTokens-edit").fill("120")
+    await desk.screenshot(path=str(artifacts / "persona-editor-desktop.png"))
+    await desk.get_by_test_id("persona-submit-edit").click()
+    await expect(desk.get_by_test_id("system-line").last).to_have_text("Ada was updated")
+    await desk.get_by_role("button", name="Edit Ada").click()
+    await expect(desk.get_by_test_id("persona-temperature-edit")).to_have_value("0.5")
+    await expect(desk.get_by_test_id("persona-maxTokens-edit")).to_have_value("120")
     await ctx.close()
