@@ -154,6 +154,18 @@ async def test_two_people_markdown_stream_stop_xss_offline(
     await expect(stopped_guest.first).to_contain_text("stopped", timeout=15_000)
     await expect(stopped_guest.first).not_to_contain_text("by you")
 
+    # @all: the personas still waiting their turn are shown in order; Stop all ends
+    # the reply and the waiting turns for both people.
+    await send(guest, "@all say hello in one word")
+    await expect(guest.get_by_test_id("reply-queue")).to_contain_text("1. Rex", timeout=60_000)
+    await expect(owner.get_by_test_id("reply-queue")).to_contain_text("1. Rex", timeout=10_000)
+    await owner.screenshot(path=str(artifacts / "queue-desktop.png"))
+    await expect(guest.get_by_test_id("stop-all")).to_be_visible(timeout=60_000)
+    await guest.get_by_test_id("stop-all").click()
+    for page in (owner, guest):
+        await expect(page.get_by_test_id("streaming-reply")).to_have_count(0, timeout=30_000)
+        await expect(page.get_by_test_id("reply-queue")).to_have_count(0, timeout=15_000)
+
     await owner.screenshot(path=str(artifacts / "room-desktop.png"))
     assert await serious_a11y_violations(owner) == []
 

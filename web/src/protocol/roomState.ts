@@ -24,6 +24,7 @@ import {
 } from './state/connection';
 import { peopleFromWelcome, peopleOnDurable, presence, typing, typingExpired } from './state/people';
 import {
+  queueExpired,
   replyDelta,
   replyEnded,
   replyStarted,
@@ -48,6 +49,7 @@ export * from './state/types';
 export { endsSession, humanizeCode } from './state/connection';
 export { TYPING_HINT_MS } from './state/people';
 export {
+  QUEUE_IDLE_MS,
   answerNotes,
   liveReplies,
   mentionsEveryone,
@@ -95,6 +97,8 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
       return addNotice({ ...state, loadingHistory: false }, action.message, 'error');
     case 'typingExpired':
       return typingExpired(state, action.now);
+    case 'queueExpired':
+      return queueExpired(state, action.now);
     case 'notice':
       return addNotice(state, action.text, action.tone, action.code);
     case 'noticeDismissed':

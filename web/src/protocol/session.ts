@@ -96,6 +96,7 @@ export class RoomSession {
     if (next.outcomes !== this.state.outcomes) this.opts.storage.setOutcomes(this.opts.roomId, next.outcomes);
     this.state = next;
     this.armNoticeTimers();
+    this.armQueueTimer();
     for (const l of this.listeners) l();
   }
 
@@ -119,6 +120,8 @@ export class RoomSession {
     this.stopHeartbeat();
     if (this.typingTimer) clearInterval(this.typingTimer);
     this.typingTimer = null;
+    if (this.queueTimer) clearInterval(this.queueTimer);
+    this.queueTimer = null;
     for (const t of this.noticeTimers.values()) clearTimeout(t);
     this.noticeTimers.clear();
     for (const t of this.resendTimers) clearTimeout(t);
@@ -446,6 +449,20 @@ export class RoomSession {
   private stopHeartbeat(): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
+  }
+
+  private queueTimer: ReturnType<typeof setInterval> | null = null;
+
+  /** While a waiting turn is idle, check each second whether it was stopped. */
+  private armQueueTimer(): void {
+    if (this.queueTimer || !this.running || !this.state.queue.some((q) => q.idleSince > 0)) return;
+    this.queueTimer = setInterval(() => {
+      this.dispatch({ type: 'queueExpired', now: this.now() });
+      if (!this.state.queue.some((q) => q.idleSince > 0) && this.queueTimer) {
+        clearInterval(this.queueTimer);
+        this.queueTimer = null;
+      }
+    }, 1000);
   }
 
   private armTypingTimer(): void {
