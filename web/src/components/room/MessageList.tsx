@@ -306,7 +306,7 @@ export function MessageList({
             <Fragment key={item.key}>
               {separator}
               {unreadLine}
-              {renderItem(item, newDay ? null : prev)}
+              {renderItem(item, newDay || (prev && notesAfter.has(prev.key)) ? null : prev)}
               {notes?.map((n) => (
                 <div key={n.key} className={`system-line note-${n.tone}`} data-testid="reply-note">
                   {n.text}
