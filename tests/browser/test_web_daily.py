@@ -28,7 +28,7 @@ PHONE = {"width": 390, "height": 844}
 MARKDOWN = (
     "**Plan** for *today*:\n\n"
     "- read the `notes`\n"
-    "- ask @Ada\n\n"
+    "- ask @Gus\n\n"
     "> quoted line\n\n"
     "| step | who |\n|---|---|\n| 1 | Olivia |\n\n"
     "```python\nprint('hi')\n```\n\n"
@@ -98,7 +98,7 @@ async def test_two_people_markdown_stream_stop_xss_offline(
         await expect(plan.locator("table td").first).to_have_text("1")
         await expect(plan.locator(".code-block code")).to_contain_text("print('hi')")
         await expect(plan.locator(".code-block button")).to_have_text("Copy")
-        await expect(plan.locator(".mention")).to_have_text("@Ada")
+        await expect(plan.locator(".mention")).to_have_text("@Gus")
         a = plan.locator("a")
         await expect(a).to_have_attribute("href", "https://example.com")
         await expect(a).to_have_attribute("target", "_blank")
@@ -154,6 +154,18 @@ async def test_two_people_markdown_stream_stop_xss_offline(
     await expect(stopped_guest.first).to_contain_text("stopped", timeout=15_000)
     await expect(stopped_guest.first).not_to_contain_text("by you")
 
+    # @all: the personas still waiting their turn are shown in order; Stop all ends
+    # the reply and the waiting turns for both people.
+    await send(guest, "@all say hello in one word")
+    await expect(guest.get_by_test_id("reply-queue")).to_contain_text("1. Rex", timeout=60_000)
+    await expect(owner.get_by_test_id("reply-queue")).to_contain_text("1. Rex", timeout=10_000)
+    await owner.screenshot(path=str(artifacts / "queue-desktop.png"))
+    await expect(guest.get_by_test_id("stop-all")).to_be_visible(timeout=60_000)
+    await guest.get_by_test_id("stop-all").click()
+    for page in (owner, guest):
+        await expect(page.get_by_test_id("streaming-reply")).to_have_count(0, timeout=30_000)
+        await expect(page.get_by_test_id("reply-queue")).to_have_count(0, timeout=15_000)
+
     await owner.screenshot(path=str(artifacts / "room-desktop.png"))
     assert await serious_a11y_violations(owner) == []
 
@@ -196,6 +208,7 @@ async def test_two_people_markdown_stream_stop_xss_offline(
     # The theme switch: dark, then light, remembered.
     await guest.get_by_test_id("theme-switch").click()
     await expect(guest.locator("html")).to_have_attribute("data-theme", "dark")
+    await guest.wait_for_timeout(500)  # let colour transitions finish before the picture
     await guest.screenshot(path=str(artifacts / "room-desktop-dark.png"))
     assert await serious_a11y_violations(guest) == []
     await owner_ctx.close()
@@ -264,4 +277,15 @@ async def test_phone_and_keyboard(stack: Stack, browser: Browser, artifacts: Pat
     # Persona edit buttons say which persona (owner side, desktop).
     await expect(desk.get_by_role("button", name="Edit Ada")).to_be_visible()
     await expect(desk.get_by_role("button", name="Edit Rex")).to_be_visible()
+    # The owner's editor takes model settings, and they round-trip through the API.
+    await desk.get_by_role("button", name="Edit Ada").click()
+    await desk.locator("#persona-settings-edit summary").click()
+    await desk.get_by_test_id("persona-temperature-edit").fill("0.5")
+    await desk.get_by_test_id("persona-maxTokens-edit").fill("120")
+    await desk.screenshot(path=str(artifacts / "persona-editor-desktop.png"))
+    await desk.get_by_test_id("persona-submit-edit").click()
+    await expect(desk.get_by_test_id("system-line").last).to_have_text("Ada was updated")
+    await desk.get_by_role("button", name="Edit Ada").click()
+    await expect(desk.get_by_test_id("persona-temperature-edit")).to_have_value("0.5")
+    await expect(desk.get_by_test_id("persona-maxTokens-edit")).to_have_value("120")
     await ctx.close()

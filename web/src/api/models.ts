@@ -67,6 +67,8 @@ export interface ProtocolError {
   ref: string;
   retryable: boolean;
   fatal: boolean;
+  /** For RATE_LIMITED: resend after this long (0 when the server does not say). */
+  retryAfterMs?: number;
 }
 
 /** Where a persona reply's time went (epoch ms on the server's clock; 0 = not reached). */

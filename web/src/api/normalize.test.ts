@@ -61,7 +61,7 @@ describe('normalize', () => {
     });
     expect(parseServerFrame('{"error":{"code":"ERROR_CODE_UNKNOWN_MENTION","message":"No one called @bob here"}}')).toEqual({
       type: 'error',
-      error: { code: 'ERROR_CODE_UNKNOWN_MENTION', message: 'No one called @bob here', ref: '', retryable: false, fatal: false },
+      error: { code: 'ERROR_CODE_UNKNOWN_MENTION', message: 'No one called @bob here', ref: '', retryable: false, fatal: false, retryAfterMs: 0 },
     });
     expect(parseServerFrame('nope')).toBeNull();
     expect(parseServerFrame('[1]')).toBeNull();

@@ -153,6 +153,7 @@ export function protocolError(w: WireError | undefined): ProtocolError {
     ref: w?.ref ?? '',
     retryable: w?.retryable ?? false,
     fatal: w?.fatal ?? false,
+    retryAfterMs: w?.retryAfterMs ?? 0,
   };
 }
 

@@ -167,6 +167,8 @@ export interface WireError {
   ref?: string;
   retryable?: boolean;
   fatal?: boolean;
+  /** For RATE_LIMITED (newer servers): try again after this long. */
+  retryAfterMs?: number;
 }
 
 export interface WireRoomEvent {

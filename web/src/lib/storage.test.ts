@@ -32,3 +32,26 @@ describe('ChorusStorage', () => {
     expect(new ChorusStorage(store).rooms()).toEqual([]);
   });
 });
+
+describe('drafts, outcomes and theme', () => {
+  it('keeps a draft per room and forgets it once empty', () => {
+    const s = new ChorusStorage(new MemoryStore());
+    s.setDraft('r1', 'half a thought');
+    expect(s.draft('r1')).toBe('half a thought');
+    expect(s.draft('r2')).toBe('');
+    s.setDraft('r1', '');
+    expect(s.draft('r1')).toBe('');
+  });
+
+  it('keeps how answers ended, and the theme', () => {
+    const s = new ChorusStorage(new MemoryStore());
+    expect(s.outcomes('r1')).toEqual({});
+    s.setOutcomes('r1', { 'm|p': { text: 'Ada chose not to answer', tone: 'muted' } });
+    expect(s.outcomes('r1')['m|p']?.text).toBe('Ada chose not to answer');
+    expect(s.theme()).toBe('');
+    s.setTheme('dark');
+    expect(s.theme()).toBe('dark');
+    s.setTheme('');
+    expect(s.theme()).toBe('');
+  });
+});

@@ -24,6 +24,7 @@ import {
 } from './state/connection';
 import { peopleFromWelcome, peopleOnDurable, presence, typing, typingExpired } from './state/people';
 import {
+  queueExpired,
   replyDelta,
   replyEnded,
   replyStarted,
@@ -37,6 +38,7 @@ import {
   dropPassedSends,
   failSend,
   queueSend,
+  rateLimitedSend,
   retrySend,
   sendsOnMessage,
 } from './state/sends';
@@ -47,6 +49,7 @@ export * from './state/types';
 export { endsSession, humanizeCode } from './state/connection';
 export { TYPING_HINT_MS } from './state/people';
 export {
+  QUEUE_IDLE_MS,
   answerNotes,
   liveReplies,
   mentionsEveryone,
@@ -56,7 +59,7 @@ export {
   waitingTurns,
   type AnswerNote,
 } from './state/replies';
-export { unackedSends } from './state/sends';
+export { rateLimitedSend, unackedSends } from './state/sends';
 export { historyCursor } from './state/timeline';
 
 export function roomReducer(state: RoomState, action: RoomAction): RoomState {
@@ -71,6 +74,9 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
       return applyAck(state, action.ack);
     case 'error': {
       if (endsSession(action.error)) return endSession(state, action.error);
+      if (action.error.code === 'ERROR_CODE_RATE_LIMITED' && rateLimitedSend(state, action.error)) {
+        return state; // still pending: the session sends it again after retryAfterMs
+      }
       const next = failSend(state, action.error);
       if (action.error.code === 'ERROR_CODE_SLOW_CONSUMER') return next; // the session reconnects quietly
       return addNotice(next, action.error.message || humanizeCode(action.error.code), 'error', action.error.code);
@@ -91,6 +97,8 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
       return addNotice({ ...state, loadingHistory: false }, action.message, 'error');
     case 'typingExpired':
       return typingExpired(state, action.now);
+    case 'queueExpired':
+      return queueExpired(state, action.now);
     case 'notice':
       return addNotice(state, action.text, action.tone, action.code);
     case 'noticeDismissed':

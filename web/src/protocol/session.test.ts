@@ -277,4 +277,20 @@ describe('RoomSession', () => {
     });
     expect(again.getSnapshot().outcomes['m-1|p-ada']?.text).toBe('Ada chose not to answer');
   });
+
+  it('sends a rate-limited message again after retryAfterMs, with the same clientMsgId', async () => {
+    session.start();
+    last().open();
+    last().receive(WELCOME);
+    const id = session.send('too fast');
+    const first = last().frames('send')[0] as { ref: string; send: { clientMsgId: string } };
+    expect(first.send.clientMsgId).toBe(id);
+    last().receive({ error: { code: 'ERROR_CODE_RATE_LIMITED', ref: first.ref, message: 'slow down', retryAfterMs: 500 } });
+    expect(session.getSnapshot().pending[0]?.status).toBe('sending');
+    expect(session.getSnapshot().notices).toEqual([]);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(last().frames('send')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(last().frames('send')).toEqual([first, first]);
+  });
 });

@@ -17,6 +17,7 @@ import {
   endsSession,
   historyCursor,
   initialRoomState,
+  rateLimitedSend,
   roomReducer,
   unackedSends,
   type PendingSend,
@@ -72,6 +73,7 @@ export class RoomSession {
   private readonly noticeTimers = new Map<number, Timer>();
   /** Extensions that see every server frame as is (voice: binary audio, captions). */
   private readonly frameListeners = new Set<(frame: unknown) => void>();
+  private readonly resendTimers = new Set<Timer>();
 
   constructor(opts: SessionOptions) {
     this.opts = opts;
@@ -96,6 +98,7 @@ export class RoomSession {
     if (next.outcomes !== this.state.outcomes) this.opts.storage.setOutcomes(this.opts.roomId, next.outcomes);
     this.state = next;
     this.armNoticeTimers();
+    this.armQueueTimer();
     for (const l of this.listeners) l();
   }
 
@@ -119,8 +122,12 @@ export class RoomSession {
     this.stopHeartbeat();
     if (this.typingTimer) clearInterval(this.typingTimer);
     this.typingTimer = null;
+    if (this.queueTimer) clearInterval(this.queueTimer);
+    this.queueTimer = null;
     for (const t of this.noticeTimers.values()) clearTimeout(t);
     this.noticeTimers.clear();
+    for (const t of this.resendTimers) clearTimeout(t);
+    this.resendTimers.clear();
     this.dropSocket(1000, 'leaving');
   }
 
@@ -343,7 +350,10 @@ export class RoomSession {
         break;
       case 'error':
         if (endsSession(frame.error)) this.end(frame.error);
-        else this.dispatch({ type: 'error', error: frame.error });
+        else {
+          this.resendLater(frame.error);
+          this.dispatch({ type: 'error', error: frame.error });
+        }
         break;
       default:
         break;
@@ -368,6 +378,21 @@ export class RoomSession {
     } catch {
       return false;
     }
+  }
+
+  /** A send refused for going too fast is sent again, same clientMsgId, once the server says. */
+  private resendLater(error: ProtocolError): void {
+    const p = rateLimitedSend(this.state, error);
+    if (!p) return;
+    const timer = setTimeout(
+      () => {
+        this.resendTimers.delete(timer);
+        const still = this.state.pending.find((x) => x.clientMsgId === p.clientMsgId);
+        if (still && still.status === 'sending' && this.live) this.transmit(this.sendFrame(still));
+      },
+      Math.max(200, error.retryAfterMs || 1000),
+    );
+    this.resendTimers.add(timer);
   }
 
   // ------------------------------------------------------------ actions
@@ -459,6 +484,20 @@ export class RoomSession {
   private stopHeartbeat(): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
+  }
+
+  private queueTimer: ReturnType<typeof setInterval> | null = null;
+
+  /** While a waiting turn is idle, check each second whether it was stopped. */
+  private armQueueTimer(): void {
+    if (this.queueTimer || !this.running || !this.state.queue.some((q) => q.idleSince > 0)) return;
+    this.queueTimer = setInterval(() => {
+      this.dispatch({ type: 'queueExpired', now: this.now() });
+      if (!this.state.queue.some((q) => q.idleSince > 0) && this.queueTimer) {
+        clearInterval(this.queueTimer);
+        this.queueTimer = null;
+      }
+    }, 1000);
   }
 
   private armTypingTimer(): void {

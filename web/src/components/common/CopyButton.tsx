@@ -1,14 +1,15 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { copyText } from '../../lib/clipboard';
 
 interface Props {
   text: string;
-  label?: string;
+  label?: ReactNode;
   className?: string;
   testId?: string;
+  ariaLabel?: string;
 }
 
-export function CopyButton({ text, label = 'Copy', className = 'button', testId }: Props) {
+export function CopyButton({ text, label = 'Copy', className = 'button', testId, ariaLabel }: Props) {
   const [status, setStatus] = useState<'idle' | 'copied' | 'failed'>('idle');
   useEffect(() => {
     if (status === 'idle') return;
@@ -20,6 +21,7 @@ export function CopyButton({ text, label = 'Copy', className = 'button', testId 
       type="button"
       className={className}
       data-testid={testId}
+      aria-label={status === 'idle' ? ariaLabel : undefined}
       onClick={() => void copyText(text).then((ok) => setStatus(ok ? 'copied' : 'failed'))}
     >
       {status === 'copied' ? 'Copied ✓' : status === 'failed' ? 'Copy failed' : label}

@@ -1,3 +1,4 @@
+import { ThemeSwitch } from '../common/ThemeSwitch';
 import { CreateRoomForm } from './CreateRoomForm';
 import { YourRooms } from './YourRooms';
 
@@ -10,6 +11,7 @@ export function HomePage() {
           <span className="brand-name">Chorus</span>
         </div>
         <p className="tagline">Chat rooms where people and AI personas talk together.</p>
+        <ThemeSwitch />
       </header>
       <main className="home-grid">
         <CreateRoomForm />

@@ -3,6 +3,7 @@ import type { Message, Participant, ReplyTiming } from '../../api/models';
 import { describeTiming } from '../../protocol/replyTimings';
 import { formatFull, formatTime } from '../../lib/time';
 import { Avatar } from '../common/Avatar';
+import { CopyButton } from '../common/CopyButton';
 import { MessageText } from './MessageText';
 import { ReplyQuote } from './ReplyQuote';
 
@@ -67,6 +68,13 @@ export const MessageItem = memo(function MessageItem({
         if (window.getSelection()?.toString()) return;
         onToggleActions(m.id);
       }}
+      onContextMenu={(e) => {
+        // A long-press on a touch screen shows the actions instead of the system menu.
+        if (!onToggleActions || !window.matchMedia?.('(hover: none)').matches) return;
+        if ((e.target as HTMLElement).closest('a, pre')) return;
+        e.preventDefault();
+        onToggleActions(m.id);
+      }}
       data-testid="message"
       data-author={name}
       data-seq={seq}
@@ -111,6 +119,13 @@ export const MessageItem = memo(function MessageItem({
         <MessageText text={m.text} names={names} />
       </div>
       <div className="message-actions">
+        <CopyButton
+          text={m.text}
+          label="Copy"
+          className="button tiny ghost"
+          testId="copy-message"
+          ariaLabel={`Copy ${name}'s message`}
+        />
         <button
           type="button"
           className="button tiny ghost"

@@ -148,7 +148,7 @@ export function MessageList({
       shown.findIndex((i) => i.key === prevFirstKey.current) > 0;
     const sentSomething = state.pending.length > prevPending.current;
     if (prepended && !stick.current) {
-      el.scrollTop += el.scrollHeight - prevHeight.current;
+      pinAnchor();
     } else if (stick.current || sentSomething) {
       el.scrollTop = el.scrollHeight;
       stick.current = true;
@@ -158,7 +158,60 @@ export function MessageList({
     prevPending.current = state.pending.length;
   });
 
+  /** The first visible item and its distance from the top, to keep in place when older items come in. */
+  const anchor = useRef<{ seq: string; offset: number } | null>(null);
+  const pinUntil = useRef(0);
+  const captureAnchor = () => {
+    const el = scroller.current;
+    if (!el) return;
+    const top = el.getBoundingClientRect().top;
+    for (const node of el.querySelectorAll<HTMLElement>('[data-seq]')) {
+      const r = node.getBoundingClientRect();
+      if (r.bottom > top) {
+        anchor.current = { seq: node.dataset.seq ?? '', offset: r.top - top };
+        return;
+      }
+    }
+  };
+  const restoreAnchor = (): boolean => {
+    const el = scroller.current;
+    const a = anchor.current;
+    if (!el || !a) return false;
+    const node = el.querySelector<HTMLElement>(`[data-seq="${CSS.escape(a.seq)}"]`);
+    if (!node) return false;
+    const drift = node.getBoundingClientRect().top - el.getBoundingClientRect().top - a.offset;
+    if (Math.abs(drift) >= 0.5) el.scrollTop += drift;
+    return true;
+  };
+  /**
+   * Keeps the anchor in place now and for a few frames after (items laid out
+   * lazily by content-visibility settle their heights), until the reader moves.
+   */
+  const pinAnchor = () => {
+    if (!restoreAnchor()) return;
+    pinUntil.current = performance.now() + 700;
+    const step = () => {
+      if (performance.now() > pinUntil.current) return;
+      restoreAnchor();
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  };
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const release = () => {
+      pinUntil.current = 0;
+    };
+    const events = ['wheel', 'touchstart', 'keydown', 'mousedown'] as const;
+    for (const e of events) el.addEventListener(e, release, { passive: true });
+    return () => {
+      for (const e of events) el.removeEventListener(e, release);
+    };
+  }, []);
+
   const revealOrLoad = useCallback(() => {
+    captureAnchor();
     if (hidden > 0) setRevealed((c) => c + RENDER_WINDOW);
     else if (state.hasMoreBefore && !state.loadingHistory) onLoadEarlier();
   }, [hidden, state.hasMoreBefore, state.loadingHistory, onLoadEarlier]);
@@ -170,6 +223,7 @@ export function MessageList({
     stick.current = bottom;
     if (bottom !== atBottom) setAtBottom(bottom);
     if (bottom) markRead();
+    if (performance.now() > pinUntil.current) captureAnchor();
     if (el.scrollTop < NEAR_TOP_PX && !bottom) revealOrLoad();
   };
 
@@ -191,13 +245,14 @@ export function MessageList({
     setUnreadFrom(0);
   };
 
-  const jumpTo = (messageId: string) => {
+  // Stable, so memoised messages do not re-render while a reply streams.
+  const jumpTo = useCallback((messageId: string) => {
     const el = scroller.current?.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
     if (!el) return;
     el.scrollIntoView({ block: 'center', behavior: 'smooth' });
     el.classList.add('flash');
     setTimeout(() => el.classList.remove('flash'), 1200);
-  };
+  }, []);
 
   const toggleActions = useCallback((id: string) => setActionsFor((cur) => (cur === id ? '' : id)), []);
 
@@ -256,7 +311,7 @@ export function MessageList({
             <Fragment key={item.key}>
               {separator}
               {unreadLine}
-              {renderItem(item, newDay ? null : prev)}
+              {renderItem(item, newDay || (prev && notesAfter.has(prev.key)) ? null : prev)}
               {notes?.map((n) => (
                 <div key={n.key} className={`system-line note-${n.tone}`} data-testid="reply-note">
                   {n.text}

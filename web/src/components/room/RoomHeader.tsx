@@ -30,7 +30,18 @@ export function RoomHeader({ name, description, link, connection, peopleCount, p
           <code className="invite-link" data-testid="invite-link">
             {link}
           </code>
-          <CopyButton text={link} label="Copy invite link" className="button small" testId="copy-invite" />
+          <CopyButton
+            text={link}
+            label={
+              <>
+                <span className="label-long">Copy invite link</span>
+                <span className="label-short">Invite</span>
+              </>
+            }
+            ariaLabel="Copy invite link"
+            className="button small"
+            testId="copy-invite"
+          />
         </div>
         <ThemeSwitch />
         {onTogglePeople && (

@@ -31,7 +31,7 @@ export function StreamingReplyItem({ reply, activity, persona, replyTarget, name
         <header className="message-head">
           <span className="message-author">{name}</span>
           {persona?.title && <span className="message-title">{persona.title}</span>}
-          {streaming && (
+          {streaming && reply.text && (
             <span className="message-time reply-activity" data-testid="reply-activity">
               {activity}
             </span>
@@ -51,7 +51,9 @@ export function StreamingReplyItem({ reply, activity, persona, replyTarget, name
         </header>
         {replyTarget && <ReplyQuote target={replyTarget} />}
         <div className="streaming-body">
-          {reply.text ? <MessageText text={reply.text} names={names} /> : <span className="thinking">{activity.replace(/…$/, '')}</span>}
+          {reply.text ? <MessageText text={reply.text} names={names} /> : <span className="thinking" data-testid="reply-activity">
+              {activity.replace(/…$/, '')}
+            </span>}
           {streaming && <span className="caret" aria-hidden="true" />}
         </div>
       </div>

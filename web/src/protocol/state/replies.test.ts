@@ -68,6 +68,19 @@ describe('the turn queue', () => {
   });
 });
 
+describe('stopped turns', () => {
+  it('drops a waiting turn that does not start soon after the reply before it was stopped', () => {
+    let s = run(joined(), ev(messageEvent(11, { text: '@all hello' })), start('r1', ADA.id, 'm-11'));
+    s = run(s, ev(ephemeral('replyEnded', { replyId: 'r1', personaId: ADA.id, outcome: 'interrupted', error: null, messageSeq: 0, timing: null, reason: '' }), 1000));
+    expect(waitingTurns(s)).toEqual([{ triggerId: 'm-11', names: ['Rex'] }]);
+    expect(run(s, { type: 'queueExpired', now: 5000 }).queue).toHaveLength(1);
+    expect(run(s, { type: 'queueExpired', now: 9000 }).queue).toEqual([]);
+    // The next one starting in time keeps it going.
+    const t = run(s, start('r2', REX.id, 'm-11'), { type: 'queueExpired', now: 9000 });
+    expect(t.replies.map((r) => r.personaId)).toEqual([REX.id]);
+  });
+});
+
 describe('answer notes', () => {
   it('keeps the decline reason by asking message and persona', () => {
     const s = run(

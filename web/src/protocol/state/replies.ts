@@ -21,6 +21,8 @@ import {
 } from './types';
 
 const MAX_FINISHED_REPLIES = 500;
+/** A waiting turn whose predecessor ended this long ago without it starting was stopped. */
+export const QUEUE_IDLE_MS = 8000;
 const MAX_OUTCOMES = 300;
 const MAX_STOPPED = 100;
 const EVERYONE = /(^|[^\p{L}\p{N}_])@(all|everyone)(?![\p{L}\p{N}_])/iu;
@@ -78,7 +80,7 @@ function dequeue(queue: QueuedTurn[], triggerId: string, personaId: string, andB
     }
     changed = true;
     const rest = andBefore ? turn.personaIds.slice(i + 1) : turn.personaIds.filter((id) => id !== personaId);
-    if (rest.length) next.push({ triggerId, personaIds: rest });
+    if (rest.length) next.push({ triggerId, personaIds: rest, idleSince: 0 });
   }
   return changed ? next : queue;
 }
@@ -117,7 +119,7 @@ export function repliesOnMessage(state: RoomState, m: Message, seq: number): Roo
       return undefined;
     };
     const asked = personasAsked(m, state.participants, byId);
-    if (asked.length) next = { ...next, queue: [...next.queue, { triggerId: m.id, personaIds: asked }] };
+    if (asked.length) next = { ...next, queue: [...next.queue, { triggerId: m.id, personaIds: asked, idleSince: 0 }] };
   }
   return next;
 }
@@ -142,6 +144,11 @@ export function replyStarted(state: RoomState, event: Extract<RoomEvent, { type:
     // Those before it in the queue declined or were skipped; they are not waiting any more.
     queue: dequeue(state.queue, event.inReplyToId, event.personaId, true),
   };
+}
+
+export function queueExpired(state: RoomState, now: number): RoomState {
+  const kept = state.queue.filter((q) => q.idleSince === 0 || now - q.idleSince < QUEUE_IDLE_MS);
+  return kept.length === state.queue.length ? state : { ...state, queue: kept };
 }
 
 export function replyDelta(state: RoomState, event: Extract<RoomEvent, { type: 'replyDelta' }>): RoomState {
@@ -232,6 +239,13 @@ export function replyEnded(
     next.replies = state.replies.filter((r) => r.replyId !== event.replyId);
   }
   if (reply?.inReplyToId && personaId) next.queue = dequeue(next.queue, reply.inReplyToId, personaId, true);
+  // The next in line should start now; if it does not, it was stopped (nobody says so).
+  const stopped = event.outcome === 'interrupted';
+  if (next.queue.length) {
+    next.queue = next.queue.map((q) =>
+      q.idleSince === 0 && (stopped || q.triggerId === reply?.inReplyToId) ? { ...q, idleSince: now } : q,
+    );
+  }
 
   if (stored) return next; // the message says it (status "stopped" when stopped)
   const who = participantName(state, personaId) || 'A persona';

@@ -81,3 +81,9 @@ export function failSend(state: RoomState, error: ProtocolError): RoomState {
     pending: state.pending.map((x) => (x === p ? { ...x, status: 'failed', error: error.message || 'Not sent' } : x)),
   };
 }
+
+/** The pending send a RATE_LIMITED error answers (it is not stored: send it again later). */
+export function rateLimitedSend(state: RoomState, error: ProtocolError): PendingSend | null {
+  if (error.code !== 'ERROR_CODE_RATE_LIMITED' || !error.ref) return null;
+  return state.pending.find((p) => p.ref === error.ref && p.status === 'sending') ?? null;
+}

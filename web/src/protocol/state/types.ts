@@ -27,6 +27,12 @@ export interface StreamingReply {
 export interface QueuedTurn {
   triggerId: string;
   personaIds: string[];
+  /**
+   * Local time a reply ended with this turn still waiting (the next should
+   * start at once); 0 while it is fine. Stopped turns are never announced,
+   * so a turn idle for QUEUE_IDLE_MS is dropped.
+   */
+  idleSince: number;
 }
 
 /** How a persona's answer to one message ended when it left no message. */
@@ -127,6 +133,7 @@ export type RoomAction =
   | { type: 'historyLoaded'; epoch: number; page: HistoryPage }
   | { type: 'historyFailed'; message: string }
   | { type: 'typingExpired'; now: number }
+  | { type: 'queueExpired'; now: number }
   | { type: 'notice'; text: string; tone: 'error' | 'info'; code?: string }
   | { type: 'noticeDismissed'; id: number }
   | { type: 'fatal'; error: ProtocolError };
