@@ -65,7 +65,8 @@ export function VoiceControls({ voice, state, participants }: Props) {
           type="button"
           className={`ptt${state.talking ? ' ptt-on' : ''}`}
           aria-pressed={state.talking}
-          aria-label="Push to talk (hold, or hold the space bar)"
+          aria-describedby="ptt-hint"
+          data-testid="push-to-talk"
           onPointerDown={(ev) => {
             ev.currentTarget.setPointerCapture?.(ev.pointerId);
             void voice.press();
@@ -87,6 +88,9 @@ export function VoiceControls({ voice, state, participants }: Props) {
         >
           {state.talking ? 'Listening…' : 'Hold to talk'}
         </button>
+        <span id="ptt-hint" className="visually-hidden">
+          Push to talk: hold this button, or hold the space bar outside the message box.
+        </span>
         <meter
           className="voice-level"
           min={0}
