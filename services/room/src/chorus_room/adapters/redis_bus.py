@@ -43,6 +43,15 @@ _LOST = (RedisConnectionError, RedisTimeoutError, OSError)
 _PUBLISH_BATCH = 512
 
 
+def _cancelled_meanwhile() -> None:
+    """Re-raise a cancellation that redis-py turned into an error: a read cut
+    short by ``task.cancel()`` may surface as a timeout or connection error,
+    and swallowing it would leave ``aclose()`` waiting forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 @dataclass(frozen=True, slots=True)
 class ReconnectPolicy:
     """Backoff with full jitter between tries to reach Redis again."""
@@ -105,6 +114,7 @@ class RedisBus:
         self._to_wake: set[str] = set()
         self._pubsub: PubSub | None = None
         self._up = asyncio.Event()
+        self._closing = False
         self._tasks: set[asyncio.Task[None]] = set()
         #: Published messages dropped (outbox full, or Redis unreachable).
         self.publish_dropped = 0
@@ -155,7 +165,7 @@ class RedisBus:
 
     async def _write(self) -> None:
         failures = 0
-        while True:
+        while not self._closing:
             batch = [await self._outbox.get()]
             while len(batch) < _PUBLISH_BATCH and not self._outbox.empty():
                 batch.append(self._outbox.get_nowait())
@@ -166,6 +176,7 @@ class RedisBus:
                     await pipe.execute()
                 failures = 0
             except (*_LOST, RedisError) as exc:
+                _cancelled_meanwhile()
                 self.publish_dropped += len(batch)
                 failures += 1
                 log.warning("redis publish failed (%s): %d dropped", exc, len(batch))
@@ -219,7 +230,7 @@ class RedisBus:
 
     async def _listen(self) -> None:
         failures = 0
-        while True:
+        while not self._closing:
             pubsub = self._client.pubsub()
             try:
                 channels = [CONTROL_CHANNEL, *self._channels]
@@ -238,6 +249,7 @@ class RedisBus:
                     if message is not None:
                         self._dispatch(message)
             except (*_LOST, RedisError) as exc:
+                _cancelled_meanwhile()
                 if self._pubsub is not None or not failures:
                     log.warning("redis bus connection lost (%s); reconnecting", exc)
                 self._pubsub = None
@@ -268,9 +280,19 @@ class RedisBus:
     # -------------------------------------------------------------- close
 
     async def aclose(self) -> None:
+        self._closing = True
         tasks, self._tasks = self._tasks, set()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _cancel_and_wait(tasks)
         self._channels.clear()
         await self._client.aclose()
+
+
+async def _cancel_and_wait(tasks: set[asyncio.Task[None]]) -> None:
+    """Cancel ``tasks`` and wait for them; cancel again any that swallowed it
+    (redis-py may turn a cancelled read into an error that a loop survives)."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.1)
+    await asyncio.gather(*tasks, return_exceptions=True)
