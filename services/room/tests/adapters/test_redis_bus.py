@@ -150,3 +150,22 @@ async def test_a_bus_started_while_redis_is_down_connects_later(tmp_path: Path) 
     finally:
         await bus.aclose()
         server.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_leave_and_a_join_at_once_stay_subscribed(redis_server: RedisServer) -> None:
+    bus = await started(redis_server.url)
+    try:
+        for _ in range(20):
+            leaving = bus.subscribe("churn")
+            await leaving.__aenter__()
+            joining = bus.subscribe("churn")
+            left, joined = await asyncio.gather(
+                leaving.__aexit__(None, None, None), joining.__aenter__()
+            )
+            assert not left
+            await bus.publish("churn", b"still here")
+            assert await take(joined, 1) == [b"still here"]
+            await joining.__aexit__(None, None, None)
+    finally:
+        await bus.aclose()

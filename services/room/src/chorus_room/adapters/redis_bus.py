@@ -114,6 +114,7 @@ class RedisBus:
         self._to_wake: set[str] = set()
         self._pubsub: PubSub | None = None
         self._up = asyncio.Event()
+        self._sub_lock = asyncio.Lock()
         self._closing = False
         self._tasks: set[asyncio.Task[None]] = set()
         #: Published messages dropped (outbox full, or Redis unreachable).
@@ -192,39 +193,46 @@ class RedisBus:
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[RedisSubscription]:
         subscription = RedisSubscription(self._queue_size)
-        subscribers = self._channels.setdefault(channel, set())
-        first = not subscribers
-        subscribers.add(subscription)
+        # SUBSCRIBE and UNSUBSCRIBE of one channel go out in the order the
+        # local subscribers came and went (a leave and a join at the same
+        # moment must not end unsubscribed).
+        async with self._sub_lock:
+            subscribers = self._channels.setdefault(channel, set())
+            first = not subscribers
+            subscribers.add(subscription)
+            confirmed = await self._send_subscribe(channel) if first else None
         try:
-            await self._ensure_subscribed(channel, send=first)
+            confirmed = confirmed or self._confirmed.get(channel)
+            if confirmed is not None and self._pubsub is not None:
+                # Every message published after this returns is delivered.
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(self._subscribe_timeout_s):
+                        await confirmed.wait()
             yield subscription
         finally:
-            subscribers.discard(subscription)
-            if not subscribers and self._channels.get(channel) is subscribers:
-                del self._channels[channel]
-                self._confirmed.pop(channel, None)
-                pubsub = self._pubsub
-                if pubsub is not None:
-                    with suppress(*_LOST, RedisError):
-                        await pubsub.unsubscribe(channel)
+            async with self._sub_lock:
+                subscribers.discard(subscription)
+                if not subscribers and self._channels.get(channel) is subscribers:
+                    del self._channels[channel]
+                    self._confirmed.pop(channel, None)
+                    pubsub = self._pubsub
+                    if pubsub is not None:
+                        with suppress(*_LOST, RedisError):
+                            await pubsub.unsubscribe(channel)
 
-    async def _ensure_subscribed(self, channel: str, *, send: bool) -> None:
-        """Wait (bounded) until Redis confirms the subscription, so that every
-        message published after this returns is delivered. While Redis is
-        down this returns at once: the listener subscribes when it is back,
-        and the subscriber then gets a wake-up to resync."""
+    async def _send_subscribe(self, channel: str) -> asyncio.Event | None:
+        """SUBSCRIBE on the live connection (under ``_sub_lock``). While Redis
+        is down nothing is sent: the listener subscribes every channel when it
+        is back, and the subscriber then gets a wake-up to resync."""
         pubsub = self._pubsub
         if pubsub is None:
-            return
-        confirmed = self._confirmed.setdefault(channel, asyncio.Event())
-        if send:
-            try:
-                await pubsub.subscribe(channel)
-            except (*_LOST, RedisError):
-                return  # the listener notices and resubscribes
-        with suppress(TimeoutError):
-            async with asyncio.timeout(self._subscribe_timeout_s):
-                await confirmed.wait()
+            return None
+        confirmed = self._confirmed[channel] = asyncio.Event()
+        try:
+            await pubsub.subscribe(channel)
+        except (*_LOST, RedisError):
+            return None  # the listener notices and resubscribes
+        return confirmed
 
     # ------------------------------------------------------------- listen
 
@@ -233,12 +241,13 @@ class RedisBus:
         while not self._closing:
             pubsub = self._client.pubsub()
             try:
-                channels = [CONTROL_CHANNEL, *self._channels]
-                # After any break, what was published meanwhile is lost.
-                self._to_wake = set(self._channels) if self.connects or failures else set()
-                self._confirmed = {c: asyncio.Event() for c in self._channels}
-                await pubsub.subscribe(*channels)
-                self._pubsub = pubsub
+                async with self._sub_lock:  # no subscribe slips between snapshot and use
+                    channels = [CONTROL_CHANNEL, *self._channels]
+                    # After any break, what was published meanwhile is lost.
+                    self._to_wake = set(self._channels) if self.connects or failures else set()
+                    self._confirmed = {c: asyncio.Event() for c in self._channels}
+                    await pubsub.subscribe(*channels)
+                    self._pubsub = pubsub
                 self._up.set()
                 self.connects += 1
                 if failures:
