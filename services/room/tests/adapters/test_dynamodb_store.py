@@ -12,9 +12,11 @@ import pytest
 import pytest_asyncio
 from botocore.exceptions import ClientError, EndpointConnectionError
 from chorus.v1 import room_pb2
+from chorus_common.metrics import sample
 from chorus_room.adapters.dynamodb import DynamoStore, RetryPolicy, client_config
 from chorus_room.adapters.dynamodb.retry import call, is_transient
 from chorus_room.ports.store import RoomRecord, StoreError
+from prometheus_client import REGISTRY
 
 from ..conftest import open_dynamo_store
 from ..servers import DynamoDBLocal
@@ -53,8 +55,10 @@ async def test_two_instances_never_share_or_skip_a_seq(
         for i in range(25)
         for n, store in (("one", one), ("two", two))
     ]
+    races = sample(REGISTRY, "chorus_room_store_seq_races_total")
     results = await asyncio.gather(*appends)
     assert sorted(r.event.seq for r in results) == list(range(1, 51))
+    assert sample(REGISTRY, "chorus_room_store_seq_races_total") > races  # and they were won
     page = await one.events_after("r1", 0, 100)
     assert [e.seq for e in page.events] == list(range(1, 51))
     assert len({e.message.id for e in page.events}) == 50
@@ -145,9 +149,11 @@ async def test_throttling_is_retried_then_reported_as_retryable() -> None:
         raise throttled()
 
     policy = RetryPolicy(attempts=4, base_delay_s=0.001, max_delay_s=0.002)
+    retries = sample(REGISTRY, "chorus_room_store_retries_total", {"operation": "put"})
     with pytest.raises(StoreError) as failed:
         await call(policy, "put", always_throttled)
     assert tries == 4 and failed.value.retryable
+    assert sample(REGISTRY, "chorus_room_store_retries_total", {"operation": "put"}) == retries + 3
 
     outcomes: Iterator[bool] = iter([True, True, False])
 

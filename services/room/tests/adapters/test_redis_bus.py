@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from chorus.v1 import room_pb2
+from chorus_common.metrics import sample
 from chorus_room.adapters.redis_bus import WAKE, RedisBus
 from chorus_room.adapters.sqlite_store import SqliteStore
 from chorus_room.bus_resync import ResyncingBus
 from chorus_room.events import channel, room_of
 from chorus_room.ports.bus import Subscription
 from chorus_room.ports.store import RoomRecord
+from prometheus_client import REGISTRY
 
 from ..servers import RedisServer
 
@@ -76,6 +78,7 @@ async def test_a_message_reaches_every_instance_in_order(
 @pytest.mark.asyncio
 async def test_a_redis_restart_is_survived_and_told(own_redis: RedisServer) -> None:
     bus = await started(own_redis.url)
+    reconnects = sample(REGISTRY, "chorus_room_bus_reconnects_total")
     try:
         async with bus.subscribe("room") as subscription:
             await bus.publish("room", b"before")
@@ -86,6 +89,7 @@ async def test_a_redis_restart_is_survived_and_told(own_redis: RedisServer) -> N
             # Back without a restart of ours: resubscribed, and told of the gap.
             assert await take(subscription, 1) == [WAKE]
             assert subscription.dropped == 1 and bus.connects == 2
+            assert sample(REGISTRY, "chorus_room_bus_reconnects_total") == reconnects + 1
             await eventually(lambda: bus.publish_dropped >= 1)
             await bus.publish("room", b"after")
             assert await take(subscription, 1) == [b"after"]
@@ -125,8 +129,10 @@ async def test_a_subscriber_resyncs_from_the_store_after_a_restart(
             await append("two")
             await append("three")
             own_redis.start()
+            resyncs = sample(REGISTRY, "chorus_room_bus_resyncs_total")
             # The newest event, 3: the reader sees 2 is missing and reads it.
             assert [seq_of(p) for p in await take(subscription, 1)] == [3]
+            assert sample(REGISTRY, "chorus_room_bus_resyncs_total") == resyncs + 1
             await append("four")
             assert [seq_of(p) for p in await take(subscription, 1)] == [4]
     finally:

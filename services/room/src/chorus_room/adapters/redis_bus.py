@@ -33,6 +33,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from chorus_room.scale_metrics import BUS_PUBLISH_DROPPED, BUS_RECONNECTS
+
 log = logging.getLogger("chorus.room.redis_bus")
 #: An empty payload: "you may have missed something", never a real message.
 WAKE = b""
@@ -161,6 +163,7 @@ class RedisBus:
             self._outbox.put_nowait((channel, payload, sent))
         except asyncio.QueueFull:
             self.publish_dropped += 1
+            BUS_PUBLISH_DROPPED.inc()
             return
         await asyncio.wait((sent,), timeout=self._publish_wait_s)
 
@@ -179,6 +182,7 @@ class RedisBus:
             except (*_LOST, RedisError) as exc:
                 _cancelled_meanwhile()
                 self.publish_dropped += len(batch)
+                BUS_PUBLISH_DROPPED.inc(len(batch))
                 failures += 1
                 log.warning("redis publish failed (%s): %d dropped", exc, len(batch))
             finally:
@@ -250,6 +254,8 @@ class RedisBus:
                     self._pubsub = pubsub
                 self._up.set()
                 self.connects += 1
+                if failures and self.connects > 1:
+                    BUS_RECONNECTS.inc()
                 if failures:
                     log.info("redis bus reconnected after %d tries", failures)
                 failures = 0

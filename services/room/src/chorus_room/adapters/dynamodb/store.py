@@ -45,6 +45,7 @@ from chorus_room.ports.store import (
     UnknownRoomError,
     UpsertParticipant,
 )
+from chorus_room.scale_metrics import STORE_SEQ_RACES
 
 T = TypeVar("T")
 #: Rooms whose last seq this instance remembers.
@@ -232,6 +233,8 @@ class DynamoStore:
                     self._remember(room_id, stored.seq)
                     return Appended(event=stored)
                 self._last_seq.pop(room_id, None)
+                if outcome in (_Outcome.SEQ_TAKEN, _Outcome.CONFLICT):
+                    STORE_SEQ_RACES.inc()
                 if outcome is _Outcome.NO_ROOM:
                     raise UnknownRoomError(room_id)
                 if outcome is _Outcome.DUPLICATE:
