@@ -17,6 +17,7 @@ response cannot commit twice.
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 import weakref
 from collections import OrderedDict
@@ -181,7 +182,9 @@ class DynamoStore:
         start: dict[str, Any] | None = None
         while True:
             args = {**kwargs, "ExclusiveStartKey": start} if start else kwargs
-            page: dict[str, Any] = await self._call(what, lambda a=args: self._client.query(**a))  # type: ignore[misc]
+            page: dict[str, Any] = await self._call(
+                what, functools.partial(self._client.query, **args)
+            )
             yield page
             start = page.get("LastEvaluatedKey")
             if not start:
