@@ -28,4 +28,9 @@ step "pytest"
 export CHORUS_TEST_MODEL="$CHORUS_MODELS_DIR/SmolLM2-135M-Instruct.Q4_1.gguf"
 export CHORUS_TEST_WEB_DIST="$ROOT/web/dist"
 "$UV" run --no-sync pytest "$@"
+if [[ $# -eq 0 ]]; then
+  step "pytest: the room's session tests again on DynamoDB Local + Redis"
+  CHORUS_TEST_ROOM_BACKEND=scale "$UV" run --no-sync pytest -q \
+    services/room/tests/test_session.py services/room/tests/test_servicer.py
+fi
 step "All tests passed in $((SECONDS - started)) s"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from chorus.v1 import room_pb2, room_pb2_grpc
 from chorus_room.adapters.dynamodb import DynamoStore, RetryPolicy
 from chorus_room.config import RoomSettings
 from chorus_room.server import RoomServer
+from pydantic import SecretStr
 
 from .fakes import ScriptedCompleter
 from .servers import DynamoDBLocal, RedisServer
@@ -42,12 +44,23 @@ class RoomHarness:
         return SessionClient(self.stub, room_id)
 
 
+#: CHORUS_TEST_ROOM_BACKEND=scale runs the room's tests on DynamoDB Local and
+#: Redis instead of SQLite and the in-process bus.
+SCALE_BACKEND = os.environ.get("CHORUS_TEST_ROOM_BACKEND", "") == "scale"
+
+
 @pytest_asyncio.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[RoomHarness]:
+async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[RoomHarness]:
     completer = ScriptedCompleter()
     settings = RoomSettings(
         host="127.0.0.1", port=0, database=str(tmp_path / "room.db"), chat_target="127.0.0.1:1"
     )
+    if SCALE_BACKEND:
+        settings = scale_settings(
+            settings,
+            request.getfixturevalue("dynamodb_local"),
+            request.getfixturevalue("redis_server"),
+        )
     server = RoomServer(settings, completer=completer)
     port = await server.start()
     target = f"127.0.0.1:{port}"
@@ -90,3 +103,21 @@ async def open_dynamo_store(
     )
     await store.create_table()
     return store
+
+
+def scale_settings(
+    settings: RoomSettings, dynamodb: DynamoDBLocal, redis: RedisServer, table: str = ""
+) -> RoomSettings:
+    """``settings`` on the scale-out adapters (a fresh table unless named)."""
+    return settings.model_copy(
+        update={
+            "store": "dynamodb",
+            "bus": "redis",
+            "redis_url": redis.url,
+            "dynamodb_table": table or f"chorus-{uuid.uuid4().hex[:12]}",
+            "dynamodb_endpoint": dynamodb.endpoint,
+            "dynamodb_access_key_id": "local",
+            "dynamodb_secret_access_key": SecretStr("local"),
+            "dynamodb_create_table": True,
+        }
+    )

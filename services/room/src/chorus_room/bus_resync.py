@@ -20,6 +20,7 @@ from chorus.v1 import room_pb2
 
 from chorus_room.ports.bus import Bus, Subscription
 from chorus_room.ports.store import Store, StoreError
+from chorus_room.scale_metrics import BUS_RESYNCS
 
 log = logging.getLogger("chorus.room.bus")
 
@@ -49,6 +50,7 @@ class ResyncingSubscription:
 
     async def _newest(self) -> bytes | None:
         self.resyncs += 1
+        BUS_RESYNCS.inc()
         try:
             page = await self._store.events_before(self._room_id, 0, 1)
         except StoreError as exc:

@@ -33,6 +33,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from chorus_room.scale_metrics import BUS_PUBLISH_DROPPED, BUS_RECONNECTS
+
 log = logging.getLogger("chorus.room.redis_bus")
 #: An empty payload: "you may have missed something", never a real message.
 WAKE = b""
@@ -41,6 +43,15 @@ CONTROL_CHANNEL = "chorus:bus:control"
 _LOST = (RedisConnectionError, RedisTimeoutError, OSError)
 #: Messages pipelined to Redis in one round trip.
 _PUBLISH_BATCH = 512
+
+
+def _cancelled_meanwhile() -> None:
+    """Re-raise a cancellation that redis-py turned into an error: a read cut
+    short by ``task.cancel()`` may surface as a timeout or connection error,
+    and swallowing it would leave ``aclose()`` waiting forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +116,8 @@ class RedisBus:
         self._to_wake: set[str] = set()
         self._pubsub: PubSub | None = None
         self._up = asyncio.Event()
+        self._sub_lock = asyncio.Lock()
+        self._closing = False
         self._tasks: set[asyncio.Task[None]] = set()
         #: Published messages dropped (outbox full, or Redis unreachable).
         self.publish_dropped = 0
@@ -150,12 +163,13 @@ class RedisBus:
             self._outbox.put_nowait((channel, payload, sent))
         except asyncio.QueueFull:
             self.publish_dropped += 1
+            BUS_PUBLISH_DROPPED.inc()
             return
         await asyncio.wait((sent,), timeout=self._publish_wait_s)
 
     async def _write(self) -> None:
         failures = 0
-        while True:
+        while not self._closing:
             batch = [await self._outbox.get()]
             while len(batch) < _PUBLISH_BATCH and not self._outbox.empty():
                 batch.append(self._outbox.get_nowait())
@@ -166,7 +180,9 @@ class RedisBus:
                     await pipe.execute()
                 failures = 0
             except (*_LOST, RedisError) as exc:
+                _cancelled_meanwhile()
                 self.publish_dropped += len(batch)
+                BUS_PUBLISH_DROPPED.inc(len(batch))
                 failures += 1
                 log.warning("redis publish failed (%s): %d dropped", exc, len(batch))
             finally:
@@ -181,55 +197,65 @@ class RedisBus:
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[RedisSubscription]:
         subscription = RedisSubscription(self._queue_size)
-        subscribers = self._channels.setdefault(channel, set())
-        first = not subscribers
-        subscribers.add(subscription)
+        # SUBSCRIBE and UNSUBSCRIBE of one channel go out in the order the
+        # local subscribers came and went (a leave and a join at the same
+        # moment must not end unsubscribed).
+        async with self._sub_lock:
+            subscribers = self._channels.setdefault(channel, set())
+            first = not subscribers
+            subscribers.add(subscription)
+            confirmed = await self._send_subscribe(channel) if first else None
         try:
-            await self._ensure_subscribed(channel, send=first)
+            confirmed = confirmed or self._confirmed.get(channel)
+            if confirmed is not None and self._pubsub is not None:
+                # Every message published after this returns is delivered.
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(self._subscribe_timeout_s):
+                        await confirmed.wait()
             yield subscription
         finally:
-            subscribers.discard(subscription)
-            if not subscribers and self._channels.get(channel) is subscribers:
-                del self._channels[channel]
-                self._confirmed.pop(channel, None)
-                pubsub = self._pubsub
-                if pubsub is not None:
-                    with suppress(*_LOST, RedisError):
-                        await pubsub.unsubscribe(channel)
+            async with self._sub_lock:
+                subscribers.discard(subscription)
+                if not subscribers and self._channels.get(channel) is subscribers:
+                    del self._channels[channel]
+                    self._confirmed.pop(channel, None)
+                    pubsub = self._pubsub
+                    if pubsub is not None:
+                        with suppress(*_LOST, RedisError):
+                            await pubsub.unsubscribe(channel)
 
-    async def _ensure_subscribed(self, channel: str, *, send: bool) -> None:
-        """Wait (bounded) until Redis confirms the subscription, so that every
-        message published after this returns is delivered. While Redis is
-        down this returns at once: the listener subscribes when it is back,
-        and the subscriber then gets a wake-up to resync."""
+    async def _send_subscribe(self, channel: str) -> asyncio.Event | None:
+        """SUBSCRIBE on the live connection (under ``_sub_lock``). While Redis
+        is down nothing is sent: the listener subscribes every channel when it
+        is back, and the subscriber then gets a wake-up to resync."""
         pubsub = self._pubsub
         if pubsub is None:
-            return
-        confirmed = self._confirmed.setdefault(channel, asyncio.Event())
-        if send:
-            try:
-                await pubsub.subscribe(channel)
-            except (*_LOST, RedisError):
-                return  # the listener notices and resubscribes
-        with suppress(TimeoutError):
-            async with asyncio.timeout(self._subscribe_timeout_s):
-                await confirmed.wait()
+            return None
+        confirmed = self._confirmed[channel] = asyncio.Event()
+        try:
+            await pubsub.subscribe(channel)
+        except (*_LOST, RedisError):
+            return None  # the listener notices and resubscribes
+        return confirmed
 
     # ------------------------------------------------------------- listen
 
     async def _listen(self) -> None:
         failures = 0
-        while True:
+        while not self._closing:
             pubsub = self._client.pubsub()
             try:
-                channels = [CONTROL_CHANNEL, *self._channels]
-                # After any break, what was published meanwhile is lost.
-                self._to_wake = set(self._channels) if self.connects or failures else set()
-                self._confirmed = {c: asyncio.Event() for c in self._channels}
-                await pubsub.subscribe(*channels)
-                self._pubsub = pubsub
+                async with self._sub_lock:  # no subscribe slips between snapshot and use
+                    channels = [CONTROL_CHANNEL, *self._channels]
+                    # After any break, what was published meanwhile is lost.
+                    self._to_wake = set(self._channels) if self.connects or failures else set()
+                    self._confirmed = {c: asyncio.Event() for c in self._channels}
+                    await pubsub.subscribe(*channels)
+                    self._pubsub = pubsub
                 self._up.set()
                 self.connects += 1
+                if failures and self.connects > 1:
+                    BUS_RECONNECTS.inc()
                 if failures:
                     log.info("redis bus reconnected after %d tries", failures)
                 failures = 0
@@ -238,6 +264,7 @@ class RedisBus:
                     if message is not None:
                         self._dispatch(message)
             except (*_LOST, RedisError) as exc:
+                _cancelled_meanwhile()
                 if self._pubsub is not None or not failures:
                     log.warning("redis bus connection lost (%s); reconnecting", exc)
                 self._pubsub = None
@@ -268,9 +295,19 @@ class RedisBus:
     # -------------------------------------------------------------- close
 
     async def aclose(self) -> None:
+        self._closing = True
         tasks, self._tasks = self._tasks, set()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _cancel_and_wait(tasks)
         self._channels.clear()
         await self._client.aclose()
+
+
+async def _cancel_and_wait(tasks: set[asyncio.Task[None]]) -> None:
+    """Cancel ``tasks`` and wait for them; cancel again any that swallowed it
+    (redis-py may turn a cancelled read into an error that a loop survives)."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.1)
+    await asyncio.gather(*tasks, return_exceptions=True)

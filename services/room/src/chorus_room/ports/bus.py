@@ -2,7 +2,8 @@
 
 Live delivery may drop messages (a lagging subscriber is told so); durable
 events are recovered from the store by seq, so the bus never has to be
-reliable. Adapters: in-process (one instance), Redis pub/sub (many; later).
+reliable. Adapters: in-process (one instance), Redis pub/sub (many; see
+docs/scale-out.md).
 """
 
 from __future__ import annotations

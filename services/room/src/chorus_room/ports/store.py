@@ -3,7 +3,7 @@
 Every change to a room is one atomic ``append``: the durable event gets the
 room's next ``seq`` and its state change (a mutation) lands in the same
 transaction, so the log and the state never disagree. Adapters: SQLite
-(embedded default), DynamoDB (scale-out, a later issue). One contract suite in
+(embedded default), DynamoDB (scale-out, docs/scale-out.md). One contract suite in
 the tests runs against every adapter.
 """
 

@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from chorus_room.ports.store import StoreError
+from chorus_room.scale_metrics import STORE_RETRIES
 
 log = logging.getLogger("chorus.room.dynamodb")
 T = TypeVar("T")
@@ -98,6 +99,7 @@ async def call(policy: RetryPolicy, what: str, fn: Callable[[], Awaitable[T]]) -
             if not is_transient(exc) or attempt >= policy.attempts:
                 raise translate(exc, what) from exc
             delay = policy.delay(attempt)
+            STORE_RETRIES.labels(what).inc()
             log.debug("dynamodb %s: %s, retry %d in %.3f s", what, exc, attempt, delay)
             attempt += 1
             await asyncio.sleep(delay)

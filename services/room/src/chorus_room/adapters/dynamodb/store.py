@@ -17,6 +17,7 @@ response cannot commit twice.
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 import weakref
 from collections import OrderedDict
@@ -45,6 +46,7 @@ from chorus_room.ports.store import (
     UnknownRoomError,
     UpsertParticipant,
 )
+from chorus_room.scale_metrics import STORE_SEQ_RACES
 
 T = TypeVar("T")
 #: Rooms whose last seq this instance remembers.
@@ -180,7 +182,9 @@ class DynamoStore:
         start: dict[str, Any] | None = None
         while True:
             args = {**kwargs, "ExclusiveStartKey": start} if start else kwargs
-            page: dict[str, Any] = await self._call(what, lambda a=args: self._client.query(**a))  # type: ignore[misc]
+            page: dict[str, Any] = await self._call(
+                what, functools.partial(self._client.query, **args)
+            )
             yield page
             start = page.get("LastEvaluatedKey")
             if not start:
@@ -232,6 +236,8 @@ class DynamoStore:
                     self._remember(room_id, stored.seq)
                     return Appended(event=stored)
                 self._last_seq.pop(room_id, None)
+                if outcome in (_Outcome.SEQ_TAKEN, _Outcome.CONFLICT):
+                    STORE_SEQ_RACES.inc()
                 if outcome is _Outcome.NO_ROOM:
                     raise UnknownRoomError(room_id)
                 if outcome is _Outcome.DUPLICATE:
