@@ -38,7 +38,7 @@ FORCE_COMMIT_AFTER_S = 20.0
 #: A pause that may end a committed stretch.
 COMMIT_PAUSE_S = 0.3
 #: Trailing quiet after speech that counts as "the speech paused": decode now.
-PAUSE_TRIGGER_S = 0.2
+PAUSE_TRIGGER_S = 0.15
 #: Speech this close to the end of the last decode's audio may have been cut.
 EDGE_S = 0.15
 #: Words of committed text carried into the next decode's prompt.
@@ -157,12 +157,18 @@ class Turn:
         if not self._vad.has_speech(self._commit_at, end):
             return False
         covered = self._last[0] if self._last else self._commit_at
-        if end - covered >= self._interval:
-            return True
-        # The speech just paused and the last decode did not see its end.
         span = self._vad.speech_span()
-        quiet = int(PAUSE_TRIGGER_S * SAMPLE_RATE)
-        return span is not None and end - span[1] >= quiet and covered < span[1] + FRAME
+        quiet = end - span[1] if span is not None else 0
+        if span is not None and covered < span[1] + FRAME:
+            # The last decode has not heard the latest speech. If the person has
+            # just paused, decode now: this reading is likely to be the final one.
+            if quiet >= PAUSE_TRIGGER_S * SAMPLE_RATE:
+                return True
+            # A pause may be starting: wait for it (at most PAUSE_TRIGGER_S) rather
+            # than start a decode that would end just short of the last word.
+            if quiet > 0:
+                return False
+        return end - covered >= self._interval
 
     async def _commit_if_long(self) -> None:
         end = self._received
