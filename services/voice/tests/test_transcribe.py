@@ -232,3 +232,39 @@ async def test_turns_over_the_cap_are_refused_and_cancelled_turns_free_their_pla
     # The service goes on as before.
     again = await transcribe(stub, ada_pcm, realtime=False)
     assert "telescope" in words(again.text)
+
+
+@pytest.mark.asyncio
+async def test_a_long_turn_commits_at_its_pauses_and_keeps_every_sentence(
+    stub: voice_pb2_grpc.VoiceServiceStub, settings: VoiceSettings, voice: VoiceServerThread
+) -> None:
+    sentences = [
+        "Ada, I want to tell you about my trip to the mountains last summer.",
+        "We walked for six hours every day and slept in small wooden huts.",
+        "On the last morning we saw the sun rise over a sea of clouds.",
+        "Grace says it was the most beautiful thing she has ever seen.",
+    ]
+    pause = silence(600)
+    pcm = b"".join(speech_pcm16(text, settings=settings) + pause for text in sentences)
+    assert len(pcm) / BYTES_PER_MS > 14_000  # past the 12 s after which a turn commits
+
+    result = await transcribe(stub, pcm, hotwords=["Ada", "Grace"])
+
+    assert result.error is None, result.error
+    said = words(result.text)
+    print(f"\n{len(pcm) / BYTES_PER_MS / 1000:.1f} s turn: {result.text!r}")
+    for expected in ("mountains", "summer", "wooden", "huts", "clouds", "beautiful", "seen"):
+        assert expected in said
+    assert said.count("ada") == 1 and said.count("grace") == 1
+    assert len(result.partials_before_release) >= 3
+
+
+@pytest.mark.asyncio
+async def test_the_language_is_detected_when_none_is_given(
+    stub: voice_pb2_grpc.VoiceServiceStub, ada_pcm: bytes
+) -> None:
+    result = await transcribe(
+        stub, ada_pcm, first=config_request(["Ada"], language=""), realtime=False
+    )
+
+    assert {"invented", "telescope"} <= set(words(result.text)), result.text

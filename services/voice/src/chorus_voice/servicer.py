@@ -118,9 +118,11 @@ class VoiceServicer:
             metrics.STT_DECODE.labels(label).observe(final.decode_ms / 1000)
             metrics.STT_AUDIO.labels(label).inc(final.audio_ms / 1000)
             log.info(
-                "turn transcribed: %d ms of audio, tail %d ms, decoding %d ms",
+                "turn transcribed: %d ms of audio, tail %d ms (%s), %d decodes in %d ms",
                 final.audio_ms,
                 final.tail_ms,
+                "decoded at release" if final.decoded_at_release else "already decoded",
+                final.decodes,
                 final.decode_ms,
             )
         except VoiceError as exc:

@@ -60,6 +60,10 @@ class Final:
     audio_ms: int
     tail_ms: int
     decode_ms: int
+    # Whether the release needed a decode of its own (else the last partial's
+    # reading heard everything), and how many decodes the turn took.
+    decoded_at_release: bool = False
+    decodes: int = 0
 
 
 def _join(*parts: str) -> str:
@@ -95,6 +99,7 @@ class Turn:
         # The last decode of the open stretch: the sample it covered up to, and its reading.
         self._last: tuple[int, Decoded] | None = None
         self._decode_s = 0.0
+        self._decodes = 0
 
     @property
     def audio_ms(self) -> int:
@@ -141,8 +146,9 @@ class Turn:
             decoded = await self._worker.run(priority, decode)
         finally:
             self._decode_s += time.perf_counter() - began
-        if self._language is None and decoded.language:
-            self._language = decoded.language  # detected once, kept for the turn
+            self._decodes += 1
+        # With no language given, each decode detects it on all the audio it
+        # has (the first words alone can pass for another language).
         return decoded
 
     def _span_ms(self) -> tuple[int, int]:
@@ -216,10 +222,12 @@ class Turn:
             raise VoiceError(ErrorCode.NO_SPEECH, "no speech was heard")
         last = self._last
         edge = int(EDGE_S * SAMPLE_RATE)
+        redecoded = False
         if last is not None and not self._vad.has_speech(max(0, last[0] - edge), end):
             decoded = last[1]  # it heard everything that was said
         elif self._vad.has_speech(self._commit_at, end):
             decoded = await self._decode(self._commit_at, end, Priority.FINAL)
+            redecoded = True
         else:
             decoded = Decoded("")
         text = _join(self._committed, "" if decoded.looks_silent else decoded.text)
@@ -233,4 +241,6 @@ class Turn:
             audio_ms=self.audio_ms,
             tail_ms=int((time.monotonic() - self._released_at) * 1000),
             decode_ms=int(self._decode_s * 1000),
+            decoded_at_release=redecoded,
+            decodes=self._decodes,
         )
