@@ -254,9 +254,9 @@ async def test_a_long_turn_commits_at_its_pauses_and_keeps_every_sentence(
     said = words(result.text)
     print(f"\n{len(pcm) / BYTES_PER_MS / 1000:.1f} s turn: {result.text!r}")
     for expected in ("mountains", "summer", "wooden", "huts", "clouds", "beautiful", "seen"):
-        assert expected in said
-    assert said.count("ada") == 1 and said.count("grace") == 1
-    assert len(result.partials_before_release) >= 3
+        assert expected in said, result.text
+    assert said.count("ada") == 1 and said.count("grace") == 1, result.text
+    assert len(result.partials_before_release) >= 3, result.partials_before_release
 
 
 @pytest.mark.asyncio

@@ -39,6 +39,8 @@ FORCE_COMMIT_AFTER_S = 20.0
 COMMIT_PAUSE_S = 0.3
 #: Trailing quiet after speech that counts as "the speech paused": decode now.
 PAUSE_TRIGGER_S = 0.15
+#: Speech a first partial waits for (unless the speech pauses first).
+FIRST_PARTIAL_S = 1.0
 #: Speech this close to the end of the last decode's audio may have been cut.
 EDGE_S = 0.15
 #: Words of committed text carried into the next decode's prompt.
@@ -174,6 +176,11 @@ class Turn:
             # than start a decode that would end just short of the last word.
             if quiet > 0:
                 return False
+        if self._last is None:
+            # A first reading of less than a second of speech is mostly guesswork
+            # (and prone to echo the hotwords): wait for more.
+            start = span[0] if span is not None else self._commit_at
+            return end - start >= max(self._interval, FIRST_PARTIAL_S * SAMPLE_RATE)
         return end - covered >= self._interval
 
     async def _commit_if_long(self) -> None:
