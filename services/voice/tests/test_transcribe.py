@@ -268,3 +268,39 @@ async def test_the_language_is_detected_when_none_is_given(
     )
 
     assert {"invented", "telescope"} <= set(words(result.text)), result.text
+
+
+@pytest.mark.asyncio
+async def test_a_long_turn_sent_at_once_is_transcribed_to_its_end(
+    stub: voice_pb2_grpc.VoiceServiceStub, settings: VoiceSettings
+) -> None:
+    sentences = [
+        "The first thing to know about bread is that it needs time.",
+        "Mix the flour, the water and the salt, then leave it alone for an hour.",
+        "Fold it a few times, and let it rest in a warm place until it doubles.",
+        "Shape the loaf gently, so that the air inside stays where it is.",
+        "Bake it in a very hot oven with a tray of water underneath.",
+        "Finally, wait until it cools down before you cut the first slice.",
+        "That is the hardest part of the whole recipe, believe me.",
+        "Some people add honey, seeds or nuts to the dough for a richer taste.",
+        "Others swear by a sourdough starter that their grandmother kept alive.",
+    ]
+    pcm = b"".join(speech_pcm16(text, settings=settings) + silence(400) for text in sentences)
+    assert len(pcm) / BYTES_PER_MS > 32_000  # longer than Whisper's 30 s window
+
+    # All at once, as fast as it can be sent: nothing is decoded before the release.
+    result = await transcribe(stub, pcm, chunk_ms=2000, realtime=False)
+
+    assert result.error is None, result.error
+    said = words(result.text)
+    for expected in (
+        "bread",
+        "flour",
+        "doubles",
+        "oven",
+        "slice",
+        "hardest",
+        "honey",
+        "grandmother",
+    ):
+        assert expected in said, result.text

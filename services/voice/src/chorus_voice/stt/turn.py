@@ -183,26 +183,26 @@ class Turn:
             return end - start >= max(self._interval, FIRST_PARTIAL_S * SAMPLE_RATE)
         return end - covered >= self._interval
 
-    async def _commit_if_long(self) -> None:
+    async def _commit_if_long(self, priority: Priority) -> bool:
+        """Decode and keep the start of a long open stretch, up to a pause
+        (at most FORCE_COMMIT_AFTER_S of it); returns whether it did."""
         end = self._received
         if end - self._commit_at < COMMIT_AFTER_S * SAMPLE_RATE:
-            return
+            return False
+        limit = min(end - SAMPLE_RATE, self._commit_at + int(FORCE_COMMIT_AFTER_S * SAMPLE_RATE))
         cut = self._vad.latest_pause(
-            self._commit_at + 3 * SAMPLE_RATE,
-            end - SAMPLE_RATE,
-            int(COMMIT_PAUSE_S * SAMPLE_RATE),
+            self._commit_at + 3 * SAMPLE_RATE, limit, int(COMMIT_PAUSE_S * SAMPLE_RATE)
         )
         if cut is None:
             if end - self._commit_at < FORCE_COMMIT_AFTER_S * SAMPLE_RATE:
-                return
-            cut = self._vad.quietest(
-                self._commit_at + 10 * SAMPLE_RATE, end - SAMPLE_RATE, self._audio
-            )
-        decoded = await self._decode(self._commit_at, cut, Priority.PARTIAL)
+                return False
+            cut = self._vad.quietest(self._commit_at + 10 * SAMPLE_RATE, limit, self._audio)
+        decoded = await self._decode(self._commit_at, cut, priority)
         if not decoded.looks_silent:
             self._committed = _join(self._committed, decoded.text)
         self._commit_at = cut
         self._last = None
+        return True
 
     async def transcripts(self) -> AsyncGenerator[Partial | Final]:
         """Partials while audio comes, then one Final; raises VoiceError (NO_SPEECH...)."""
@@ -212,7 +212,7 @@ class Turn:
                 self._changed.clear()
                 await self._changed.wait()
                 continue
-            await self._commit_if_long()
+            await self._commit_if_long(Priority.PARTIAL)
             end = self._received
             decoded = await self._decode(self._commit_at, end, Priority.PARTIAL)
             self._last = (end, decoded)
@@ -227,6 +227,9 @@ class Turn:
         end = self._received
         if not self._vad.has_speech(0, end):
             raise VoiceError(ErrorCode.NO_SPEECH, "no speech was heard")
+        # Audio that came faster than it was decoded: commit it in stretches.
+        while await self._commit_if_long(Priority.FINAL):
+            pass
         last = self._last
         edge = int(EDGE_S * SAMPLE_RATE)
         redecoded = False
