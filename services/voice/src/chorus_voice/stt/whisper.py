@@ -105,6 +105,7 @@ class WhisperRecognizer:
         compute_type: str = "int8",
         cpu_threads: int = 0,
         beam_size: int = 1,
+        min_window_s: float = MIN_WINDOW_S,
     ) -> None:
         missing = [name for name in _FILES if not (folder / name).is_file()]
         if missing:
@@ -132,6 +133,7 @@ class WhisperRecognizer:
             ) from exc
         self._id = model_id
         self._beam_size = beam_size
+        self._min_window_s = min_window_s
         self.device = device
         self.compute_type = compute_type
 
@@ -175,7 +177,7 @@ class WhisperRecognizer:
     def decode(self, audio: Samples, *, language: str | None, prompt: str) -> Decoded:
         audio = audio[: int(FULL_WINDOW_S * SAMPLE_RATE)]
         seconds = len(audio) / SAMPLE_RATE
-        window_s = min(FULL_WINDOW_S, max(MIN_WINDOW_S, seconds + TAIL_PAD_S))
+        window_s = min(FULL_WINDOW_S, max(self._min_window_s, seconds + TAIL_PAD_S))
         encoded = self._encode(audio, window_s)
         language = language or self._detect_language(encoded)
         result = self._generate(encoded, language, prompt, seconds)
