@@ -189,6 +189,17 @@ async def test_bad_turns_get_typed_errors(
 
 
 @pytest.mark.asyncio
+async def test_a_call_closed_before_its_config_is_an_invalid_request(
+    stub: voice_pb2_grpc.VoiceServiceStub,
+) -> None:
+    call = stub.Transcribe(timeout=30)
+    await call.done_writing()
+    events = [event async for event in call]
+
+    assert [e.error.code for e in events] == [voice_pb2.VOICE_ERROR_CODE_INVALID_REQUEST]
+
+
+@pytest.mark.asyncio
 async def test_a_turn_over_the_cap_is_too_long(
     stub: voice_pb2_grpc.VoiceServiceStub, voice: VoiceServerThread
 ) -> None:

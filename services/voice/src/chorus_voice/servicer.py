@@ -95,9 +95,7 @@ class VoiceServicer:
         """Reads with ``context.read()`` and writes with ``context.write()``
         (not a generator) so that reading audio and decoding run side by side."""
         first = await context.read()
-        if first is grpc.aio.EOF:
-            return
-        config = first.config if first.HasField("config") else None
+        config = first.config if first is not grpc.aio.EOF and first.HasField("config") else None
         self._bind(context, config.request_id if config else "")
         model = (config.model if config else "") or self._engine.default_stt_model
         label = model if self._engine.registry.stt_model(model) else "unknown"
