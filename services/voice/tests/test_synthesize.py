@@ -103,7 +103,8 @@ async def test_what_the_service_says_can_be_transcribed_back(
     result = await transcribe(stub, pcm16k, hotwords=["Linus"], realtime=False)
 
     said = re.findall(r"[a-z]+", result.text.lower())
-    assert {"linus", "autumn", "leaves"} <= set(said), result.text
+    # (The name may come out as "Lynas" in a shifted voice: the words must not.)
+    assert {"please", "write", "autumn", "leaves"} <= set(said), result.text
 
 
 @pytest.mark.asyncio
