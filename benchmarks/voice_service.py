@@ -119,9 +119,13 @@ def start_service(model: str) -> tuple[subprocess.Popen[str], int]:
     return process, port
 
 
+LOG_LINES: list[str] = []
+
+
 def _drain(stream: TextIO) -> None:
-    for _ in stream:
-        pass
+    for line in stream:
+        if "turn transcribed" in line:
+            LOG_LINES.append(json.loads(line)["msg"] if line.startswith("{") else line)
 
 
 async def stream_turn(
@@ -210,10 +214,12 @@ async def run(args: argparse.Namespace) -> None:
                     )
                 )
                 if args.verbose:
-                    for t in turns:
+                    await asyncio.sleep(0.2)
+                    for t, line in zip(turns, LOG_LINES[-len(turns) :], strict=False):
                         print(
                             f"  {t.release_to_final_ms:5.0f} ms  {t.partials} partials  {t.text!r}"
                         )
+                        print(f"      {line}")
             firsts = []
             for _ in range(args.tts_runs):
                 first, _, _ = await synthesize(stub, CLAUSE, "joe")

@@ -189,6 +189,17 @@ async def test_bad_turns_get_typed_errors(
 
 
 @pytest.mark.asyncio
+async def test_a_call_closed_before_its_config_is_an_invalid_request(
+    stub: voice_pb2_grpc.VoiceServiceStub,
+) -> None:
+    call = stub.Transcribe(timeout=30)
+    await call.done_writing()
+    events = [event async for event in call]
+
+    assert [e.error.code for e in events] == [voice_pb2.VOICE_ERROR_CODE_INVALID_REQUEST]
+
+
+@pytest.mark.asyncio
 async def test_a_turn_over_the_cap_is_too_long(
     stub: voice_pb2_grpc.VoiceServiceStub, voice: VoiceServerThread
 ) -> None:
@@ -232,3 +243,75 @@ async def test_turns_over_the_cap_are_refused_and_cancelled_turns_free_their_pla
     # The service goes on as before.
     again = await transcribe(stub, ada_pcm, realtime=False)
     assert "telescope" in words(again.text)
+
+
+@pytest.mark.asyncio
+async def test_a_long_turn_commits_at_its_pauses_and_keeps_every_sentence(
+    stub: voice_pb2_grpc.VoiceServiceStub, settings: VoiceSettings, voice: VoiceServerThread
+) -> None:
+    sentences = [
+        "Ada, I want to tell you about my trip to the mountains last summer.",
+        "We walked for six hours every day and slept in small wooden huts.",
+        "On the last morning we saw the sun rise over a sea of clouds.",
+        "Grace says it was the most beautiful thing she has ever seen.",
+    ]
+    pause = silence(600)
+    pcm = b"".join(speech_pcm16(text, settings=settings) + pause for text in sentences)
+    assert len(pcm) / BYTES_PER_MS > 14_000  # past the 12 s after which a turn commits
+
+    result = await transcribe(stub, pcm, hotwords=["Ada", "Grace"])
+
+    assert result.error is None, result.error
+    said = words(result.text)
+    print(f"\n{len(pcm) / BYTES_PER_MS / 1000:.1f} s turn: {result.text!r}")
+    for expected in ("mountains", "summer", "wooden", "huts", "clouds", "beautiful", "seen"):
+        assert expected in said, result.text
+    assert said.count("ada") == 1 and said.count("grace") == 1, result.text
+    assert len(result.partials_before_release) >= 3, result.partials_before_release
+
+
+@pytest.mark.asyncio
+async def test_the_language_is_detected_when_none_is_given(
+    stub: voice_pb2_grpc.VoiceServiceStub, ada_pcm: bytes
+) -> None:
+    result = await transcribe(
+        stub, ada_pcm, first=config_request(["Ada"], language=""), realtime=False
+    )
+
+    assert {"invented", "telescope"} <= set(words(result.text)), result.text
+
+
+@pytest.mark.asyncio
+async def test_a_long_turn_sent_at_once_is_transcribed_to_its_end(
+    stub: voice_pb2_grpc.VoiceServiceStub, settings: VoiceSettings
+) -> None:
+    sentences = [
+        "The first thing to know about bread is that it needs time.",
+        "Mix the flour, the water and the salt, then leave it alone for an hour.",
+        "Fold it a few times, and let it rest in a warm place until it doubles.",
+        "Shape the loaf gently, so that the air inside stays where it is.",
+        "Bake it in a very hot oven with a tray of water underneath.",
+        "Finally, wait until it cools down before you cut the first slice.",
+        "That is the hardest part of the whole recipe, believe me.",
+        "Some people add honey, seeds or nuts to the dough for a richer taste.",
+        "Others swear by a sourdough starter that their grandmother kept alive.",
+    ]
+    pcm = b"".join(speech_pcm16(text, settings=settings) + silence(400) for text in sentences)
+    assert len(pcm) / BYTES_PER_MS > 32_000  # longer than Whisper's 30 s window
+
+    # All at once, as fast as it can be sent: nothing is decoded before the release.
+    result = await transcribe(stub, pcm, chunk_ms=2000, realtime=False)
+
+    assert result.error is None, result.error
+    said = words(result.text)
+    for expected in (
+        "bread",
+        "flour",
+        "doubles",
+        "oven",
+        "slice",
+        "hardest",
+        "honey",
+        "grandmother",
+    ):
+        assert expected in said, result.text

@@ -138,6 +138,7 @@ class VoiceEngine:
                 compute_type=compute_type,
                 cpu_threads=threads,
                 beam_size=spec.beam_size,
+                min_window_s=spec.min_window_s,
             ),
         )
 

@@ -40,6 +40,9 @@ class SttModel(_Strict):
     path: str = Field(min_length=1)
     # 1 is greedy (fastest); more searches wider for a little accuracy.
     beam_size: int = Field(default=1, ge=1, le=10)
+    # The shortest window a decode pads its audio to (Whisper's own is 30 s;
+    # shorter is faster, but too short makes a model repeat itself): see docs/voice.md.
+    min_window_s: float = Field(default=10.0, ge=5.0, le=30.0)
 
     def folder(self, models_dir: Path) -> Path:
         return resolve(self.path, models_dir)

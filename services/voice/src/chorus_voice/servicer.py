@@ -95,9 +95,7 @@ class VoiceServicer:
         """Reads with ``context.read()`` and writes with ``context.write()``
         (not a generator) so that reading audio and decoding run side by side."""
         first = await context.read()
-        if first is grpc.aio.EOF:
-            return
-        config = first.config if first.HasField("config") else None
+        config = first.config if first is not grpc.aio.EOF and first.HasField("config") else None
         self._bind(context, config.request_id if config else "")
         model = (config.model if config else "") or self._engine.default_stt_model
         label = model if self._engine.registry.stt_model(model) else "unknown"
@@ -118,9 +116,11 @@ class VoiceServicer:
             metrics.STT_DECODE.labels(label).observe(final.decode_ms / 1000)
             metrics.STT_AUDIO.labels(label).inc(final.audio_ms / 1000)
             log.info(
-                "turn transcribed: %d ms of audio, tail %d ms, decoding %d ms",
+                "turn transcribed: %d ms of audio, tail %d ms (%s), %d decodes in %d ms",
                 final.audio_ms,
                 final.tail_ms,
+                "decoded at release" if final.decoded_at_release else "already decoded",
+                final.decodes,
                 final.decode_ms,
             )
         except VoiceError as exc:

@@ -66,10 +66,19 @@ class VoiceServerThread:
             raise
         return self
 
+    async def _shutdown(self) -> None:
+        await self.server.stop(0.5)
+        # gRPC's own tasks for calls that ended just now: let them finish.
+        current = asyncio.current_task()
+        rest = [task for task in asyncio.all_tasks() if task is not current]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
+
     def stop(self) -> None:
         if self._thread.is_alive():
             try:
-                self.call(lambda: self.server.stop(0.5), timeout=30)
+                self.call(self._shutdown, timeout=30)
             finally:
                 self._loop.call_soon_threadsafe(self._loop.stop)
                 self._thread.join(30)

@@ -38,7 +38,9 @@ FORCE_COMMIT_AFTER_S = 20.0
 #: A pause that may end a committed stretch.
 COMMIT_PAUSE_S = 0.3
 #: Trailing quiet after speech that counts as "the speech paused": decode now.
-PAUSE_TRIGGER_S = 0.2
+PAUSE_TRIGGER_S = 0.15
+#: Speech a first partial waits for (unless the speech pauses first).
+FIRST_PARTIAL_S = 1.0
 #: Speech this close to the end of the last decode's audio may have been cut.
 EDGE_S = 0.15
 #: Words of committed text carried into the next decode's prompt.
@@ -60,6 +62,10 @@ class Final:
     audio_ms: int
     tail_ms: int
     decode_ms: int
+    # Whether the release needed a decode of its own (else the last partial's
+    # reading heard everything), and how many decodes the turn took.
+    decoded_at_release: bool = False
+    decodes: int = 0
 
 
 def _join(*parts: str) -> str:
@@ -95,6 +101,7 @@ class Turn:
         # The last decode of the open stretch: the sample it covered up to, and its reading.
         self._last: tuple[int, Decoded] | None = None
         self._decode_s = 0.0
+        self._decodes = 0
 
     @property
     def audio_ms(self) -> int:
@@ -141,8 +148,9 @@ class Turn:
             decoded = await self._worker.run(priority, decode)
         finally:
             self._decode_s += time.perf_counter() - began
-        if self._language is None and decoded.language:
-            self._language = decoded.language  # detected once, kept for the turn
+            self._decodes += 1
+        # With no language given, each decode detects it on all the audio it
+        # has (the first words alone can pass for another language).
         return decoded
 
     def _span_ms(self) -> tuple[int, int]:
@@ -157,33 +165,44 @@ class Turn:
         if not self._vad.has_speech(self._commit_at, end):
             return False
         covered = self._last[0] if self._last else self._commit_at
-        if end - covered >= self._interval:
-            return True
-        # The speech just paused and the last decode did not see its end.
         span = self._vad.speech_span()
-        quiet = int(PAUSE_TRIGGER_S * SAMPLE_RATE)
-        return span is not None and end - span[1] >= quiet and covered < span[1] + FRAME
+        quiet = end - span[1] if span is not None else 0
+        if span is not None and covered < span[1] + FRAME:
+            # The last decode has not heard the latest speech. If the person has
+            # just paused, decode now: this reading is likely to be the final one.
+            if quiet >= PAUSE_TRIGGER_S * SAMPLE_RATE:
+                return True
+            # A pause may be starting: wait for it (at most PAUSE_TRIGGER_S) rather
+            # than start a decode that would end just short of the last word.
+            if quiet > 0:
+                return False
+        if self._last is None:
+            # A first reading of less than a second of speech is mostly guesswork
+            # (and prone to echo the hotwords): wait for more.
+            start = span[0] if span is not None else self._commit_at
+            return end - start >= max(self._interval, FIRST_PARTIAL_S * SAMPLE_RATE)
+        return end - covered >= self._interval
 
-    async def _commit_if_long(self) -> None:
+    async def _commit_if_long(self, priority: Priority) -> bool:
+        """Decode and keep the start of a long open stretch, up to a pause
+        (at most FORCE_COMMIT_AFTER_S of it); returns whether it did."""
         end = self._received
         if end - self._commit_at < COMMIT_AFTER_S * SAMPLE_RATE:
-            return
+            return False
+        limit = min(end - SAMPLE_RATE, self._commit_at + int(FORCE_COMMIT_AFTER_S * SAMPLE_RATE))
         cut = self._vad.latest_pause(
-            self._commit_at + 3 * SAMPLE_RATE,
-            end - SAMPLE_RATE,
-            int(COMMIT_PAUSE_S * SAMPLE_RATE),
+            self._commit_at + 3 * SAMPLE_RATE, limit, int(COMMIT_PAUSE_S * SAMPLE_RATE)
         )
         if cut is None:
             if end - self._commit_at < FORCE_COMMIT_AFTER_S * SAMPLE_RATE:
-                return
-            cut = self._vad.quietest(
-                self._commit_at + 10 * SAMPLE_RATE, end - SAMPLE_RATE, self._audio
-            )
-        decoded = await self._decode(self._commit_at, cut, Priority.PARTIAL)
+                return False
+            cut = self._vad.quietest(self._commit_at + 10 * SAMPLE_RATE, limit, self._audio)
+        decoded = await self._decode(self._commit_at, cut, priority)
         if not decoded.looks_silent:
             self._committed = _join(self._committed, decoded.text)
         self._commit_at = cut
         self._last = None
+        return True
 
     async def transcripts(self) -> AsyncGenerator[Partial | Final]:
         """Partials while audio comes, then one Final; raises VoiceError (NO_SPEECH...)."""
@@ -193,7 +212,7 @@ class Turn:
                 self._changed.clear()
                 await self._changed.wait()
                 continue
-            await self._commit_if_long()
+            await self._commit_if_long(Priority.PARTIAL)
             end = self._received
             decoded = await self._decode(self._commit_at, end, Priority.PARTIAL)
             self._last = (end, decoded)
@@ -208,12 +227,17 @@ class Turn:
         end = self._received
         if not self._vad.has_speech(0, end):
             raise VoiceError(ErrorCode.NO_SPEECH, "no speech was heard")
+        # Audio that came faster than it was decoded: commit it in stretches.
+        while await self._commit_if_long(Priority.FINAL):
+            pass
         last = self._last
         edge = int(EDGE_S * SAMPLE_RATE)
+        redecoded = False
         if last is not None and not self._vad.has_speech(max(0, last[0] - edge), end):
             decoded = last[1]  # it heard everything that was said
         elif self._vad.has_speech(self._commit_at, end):
             decoded = await self._decode(self._commit_at, end, Priority.FINAL)
+            redecoded = True
         else:
             decoded = Decoded("")
         text = _join(self._committed, "" if decoded.looks_silent else decoded.text)
@@ -227,4 +251,6 @@ class Turn:
             audio_ms=self.audio_ms,
             tail_ms=int((time.monotonic() - self._released_at) * 1000),
             decode_ms=int(self._decode_s * 1000),
+            decoded_at_release=redecoded,
+            decodes=self._decodes,
         )

@@ -17,6 +17,7 @@ it is decoded again with the full 30 s window.
 from __future__ import annotations
 
 import logging
+import re
 import zlib
 from functools import cache
 from pathlib import Path
@@ -41,6 +42,32 @@ TOKENS_PER_S = 10
 #: Above this gzip ratio a decode is taken to be looping (Whisper's own threshold).
 LOOP_COMPRESSION_RATIO = 2.4
 _FILES = ("model.bin", "config.json", "tokenizer.json")
+
+
+#: A loop repeats a block of at least this many words.
+LOOP_WORDS = 2
+
+
+def repeated_run_at(text: str) -> int | None:
+    """Where (a character offset) ``text`` starts going round in a loop, or
+    None: from there to its end every word repeats the word one period
+    earlier, the period is at least LOOP_WORDS words and at least
+    min(period, 4) words repeat. (A person who says a phrase twice and goes on is not a loop;
+    Whisper repeating the utterance until its token budget runs out is.)"""
+    found = [(m.start(), m.group().lower()) for m in re.finditer(r"[\w']+", text)]
+    words = [word for _, word in found]
+    first_seen: dict[tuple[str, ...], int] = {}
+    for index in range(len(words) - LOOP_WORDS + 1):
+        run = tuple(words[index : index + LOOP_WORDS])
+        earlier = first_seen.setdefault(run, index)
+        if earlier == index:
+            continue
+        period = index - earlier
+        if period < LOOP_WORDS or len(words) - index < min(period, 4):
+            continue
+        if all(words[k] == words[k - period] for k in range(index, len(words))):
+            return found[index][0]
+    return None
 
 
 def compression_ratio(text: str) -> float:
@@ -78,6 +105,7 @@ class WhisperRecognizer:
         compute_type: str = "int8",
         cpu_threads: int = 0,
         beam_size: int = 1,
+        min_window_s: float = MIN_WINDOW_S,
     ) -> None:
         missing = [name for name in _FILES if not (folder / name).is_file()]
         if missing:
@@ -105,6 +133,7 @@ class WhisperRecognizer:
             ) from exc
         self._id = model_id
         self._beam_size = beam_size
+        self._min_window_s = min_window_s
         self.device = device
         self.compute_type = compute_type
 
@@ -148,18 +177,22 @@ class WhisperRecognizer:
     def decode(self, audio: Samples, *, language: str | None, prompt: str) -> Decoded:
         audio = audio[: int(FULL_WINDOW_S * SAMPLE_RATE)]
         seconds = len(audio) / SAMPLE_RATE
-        window_s = min(FULL_WINDOW_S, max(MIN_WINDOW_S, seconds + TAIL_PAD_S))
+        window_s = min(FULL_WINDOW_S, max(self._min_window_s, seconds + TAIL_PAD_S))
         encoded = self._encode(audio, window_s)
         language = language or self._detect_language(encoded)
         result = self._generate(encoded, language, prompt, seconds)
         if window_s < FULL_WINDOW_S and self._looks_looping(result, seconds):
             log.info("decode looked like a loop; decoding again with the full window")
             result = self._generate(self._encode(audio, FULL_WINDOW_S), language, prompt, seconds)
+        # What the full window gives is what faster-whisper itself would say:
+        # a repeat there is taken as said ("Thank you, thank you").
         return result
 
     def _looks_looping(self, result: Decoded, seconds: float) -> bool:
-        return compression_ratio(result.text) > LOOP_COMPRESSION_RATIO or (
-            len(result.text) > 40 and len(result.text.split()) > seconds * TOKENS_PER_S * 0.8
+        return (
+            compression_ratio(result.text) > LOOP_COMPRESSION_RATIO
+            or repeated_run_at(result.text) is not None
+            or (len(result.text) > 40 and len(result.text.split()) > seconds * TOKENS_PER_S * 0.8)
         )
 
     def _generate(self, encoded: Any, language: str, prompt: str, seconds: float) -> Decoded:
