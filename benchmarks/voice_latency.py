@@ -84,7 +84,23 @@ def wall_ms() -> float:
     return time.time() * 1000
 
 
+async def seen(member: Member, since: int, predicate: Any, within: float) -> Frame:
+    """The first frame from ``since`` on that matches: already received, or next."""
+    for frame in member.frames[since:]:
+        if predicate(frame):
+            found: Frame = frame
+            return found
+    return await member.next(predicate, within)
+
+
+def arrived_ms(member: Member, frame: Frame) -> float:
+    """When ``frame`` reached the member (ms since the epoch)."""
+    index = next(i for i, f in enumerate(member.frames) if f is frame)
+    return member.arrived[index] * 1000
+
+
 async def one_turn(speaker: Member, listener: Member, pcm: bytes, said: str) -> Turn:
+    mark = len(listener.frames)
     ref = await talk(speaker, pcm)
     released = wall_ms()
     answer = await speaker.next(
@@ -92,14 +108,17 @@ async def one_turn(speaker: Member, listener: Member, pcm: bytes, said: str) -> 
     )
     if "ack" not in answer:
         raise RuntimeError(f"turn not heard: {answer}")
-    acked = wall_ms()
+    acked = arrived_ms(speaker, answer)
     message_id = answer["ack"]["messageId"]
-    message = await listener.next(
-        lambda f: f.get("event", {}).get("message", {}).get("id") == message_id, 60
+    message = await seen(
+        listener, mark, lambda f: f.get("event", {}).get("message", {}).get("id") == message_id, 60
     )
     heard = message["event"]["message"]["text"]
-    started = await listener.next(
-        lambda f: f.get("event", {}).get("replyStarted", {}).get("inReplyToId") == message_id, 120
+    started = await seen(
+        listener,
+        mark,
+        lambda f: f.get("event", {}).get("replyStarted", {}).get("inReplyToId") == message_id,
+        120,
     )
     reply_id = started["event"]["replyStarted"]["replyId"]
 
@@ -107,12 +126,16 @@ async def one_turn(speaker: Member, listener: Member, pcm: bytes, said: str) -> 
         audio = f.get("event", {}).get("replyAudio", {})
         return bool(audio.get("replyId") == reply_id and audio.get("pcm"))
 
-    await listener.next(audio_of, 120)
-    first_audio = wall_ms()
-    ended = await listener.next(
-        lambda f: f.get("event", {}).get("replyEnded", {}).get("replyId") == reply_id, 300
+    first_audio = arrived_ms(listener, await seen(listener, mark, audio_of, 120))
+    ended = await seen(
+        listener,
+        mark,
+        lambda f: f.get("event", {}).get("replyEnded", {}).get("replyId") == reply_id,
+        300,
     )
-    await listener.next(
+    await seen(
+        listener,
+        mark,
         lambda f: (
             f.get("event", {}).get("replyAudio", {}).get("replyId") == reply_id
             and f["event"]["replyAudio"].get("last", False)

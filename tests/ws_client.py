@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import struct
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +34,8 @@ class Member:
         self.url = f"{ws_base}/ws/rooms/{room_id}"
         self.ws: ClientConnection | None = None
         self.frames: list[Frame] = []
+        #: When each of ``frames`` arrived (time.time(), seconds).
+        self.arrived: list[float] = []
         self.welcome: Frame = {}
         self.last_seq = 0
 
@@ -76,6 +79,7 @@ class Member:
             while True:
                 frame = decode(await self.ws.recv())
                 self.frames.append(frame)
+                self.arrived.append(time.time())
                 seq = int(frame.get("event", {}).get("seq", 0))
                 if seq:
                     assert seq > self.last_seq, (
