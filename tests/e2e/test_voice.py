@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -306,4 +307,39 @@ async def test_voice_down_is_a_retryable_error_and_text_goes_on(voiceless: Stack
         "REPLY_OUTCOME_COMPLETED",
         "REPLY_OUTCOME_DECLINED",
     )
+    await alice.close()
+
+
+@pytest.mark.asyncio
+async def test_room_options_speak_every_reply_and_need_a_name(stack: Stack) -> None:
+    created, (alice,) = await join(stack, ADA, names=("Alice",))
+    room_id = created["room"]["id"]
+    async with httpx.AsyncClient(base_url=stack.http, timeout=30) as http:
+        response = await http.patch(
+            f"/api/rooms/{room_id}",
+            json={"options": {"speakReplies": True, "spokenTurnsNeedAName": True}},
+            headers={"Authorization": f"Bearer {created['ownerToken']}"},
+        )
+    assert response.status_code == 200, response.text
+    assert response.json()["options"] == {"speakReplies": True, "spokenTurnsNeedAName": True}
+    updated = await alice.next(lambda f: "roomUpdated" in f.get("event", {}))
+    assert updated["event"]["roomUpdated"]["options"]["speakReplies"] is True
+
+    # A typed question is answered aloud too.
+    await alice.say("@Ada say hello", ref="typed")
+    ended = await alice.next(lambda f: "replyEnded" in f.get("event", {}), 120)
+    reply_id = ended["event"]["replyEnded"]["replyId"]
+    assert ended["event"]["replyEnded"]["outcome"] == "REPLY_OUTCOME_COMPLETED"
+    await until_spoken(alice, reply_id)
+
+    # A spoken turn that names nobody is posted, and nobody answers it.
+    ref = await talk(alice, await speech(stack, "The weather is lovely today."))
+    assert "ack" in await answer_to(alice, ref)
+    await alice.say("ping", ref="after")
+    await alice.next(lambda f: f.get("ack", {}).get("ref") == "after")
+    await asyncio.sleep(2)
+    await alice.say("pong", ref="after2")
+    await alice.next(lambda f: f.get("ack", {}).get("ref") == "after2")
+    started = [f for f in alice.frames if "replyStarted" in f.get("event", {})]
+    assert len(started) == 1, "only the typed question was answered"
     await alice.close()

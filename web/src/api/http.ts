@@ -11,6 +11,7 @@ import type {
   PersonaPreset,
   PersonaSpec,
   RoomInfo,
+  RoomOptions,
   RoomSummary,
   VoiceOption,
 } from './models';
@@ -165,7 +166,7 @@ export class ApiClient {
   async updateRoom(
     roomId: string,
     ownerToken: string,
-    patch: { name?: string; description?: string },
+    patch: { name?: string; description?: string; options?: RoomOptions },
   ): Promise<RoomInfo> {
     return room(
       await this.request<WireRoom>('PATCH', `/api/rooms/${enc(roomId)}`, {

@@ -43,6 +43,14 @@ export interface RoomInfo {
   participants: Participant[];
   lastSeq: number;
   createdAtMs: number;
+  /** Always set by the server; absent only in hand-made values. */
+  options?: RoomOptions;
+}
+
+/** How a room behaves, set by its owner (docs/protocol.md). */
+export interface RoomOptions {
+  speakReplies: boolean;
+  spokenTurnsNeedAName: boolean;
 }
 
 export interface Message {

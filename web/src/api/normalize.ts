@@ -188,6 +188,10 @@ export function room(w: WireRoom | undefined): RoomInfo {
     participants: (w?.participants ?? []).map(participant),
     lastSeq: int64(w?.lastSeq),
     createdAtMs: int64(w?.createdAtMs),
+    options: {
+      speakReplies: w?.options?.speakReplies ?? false,
+      spokenTurnsNeedAName: w?.options?.spokenTurnsNeedAName ?? false,
+    },
   };
 }
 

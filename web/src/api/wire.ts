@@ -104,6 +104,7 @@ export interface WireRoom {
   participants?: WireParticipant[];
   lastSeq?: Int64;
   createdAtMs?: Int64;
+  options?: { speakReplies?: boolean; spokenTurnsNeedAName?: boolean };
 }
 
 export interface WireRoomCredentials {

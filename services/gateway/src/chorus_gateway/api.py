@@ -207,7 +207,7 @@ async def get_room(room_id: str, creds: Credentials, gateway: GatewayDep) -> Res
 
 @router.patch(
     "/rooms/{room_id}",
-    summary="Rename or describe a room (owner)",
+    summary="Rename, describe or set the options of a room (owner)",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -215,7 +215,7 @@ async def get_room(room_id: str, creds: Credentials, gateway: GatewayDep) -> Res
                 "application/json": {
                     "schema": {
                         "type": "object",
-                        "description": "`name` and/or `description` "
+                        "description": "`name`, `description` and/or `options` "
                         "(fields of chorus.v1.UpdateRoomRequest).",
                     }
                 }
@@ -228,7 +228,9 @@ async def update_room(
     room_id: str, request: Request, token: OwnerToken, gateway: GatewayDep
 ) -> Response:
     body = await parse_body(
-        request, room_pb2.UpdateRoomRequest(), allowed=frozenset({"name", "description"})
+        request,
+        room_pb2.UpdateRoomRequest(),
+        allowed=frozenset({"name", "description", "options"}),
     )
     body.room_id = room_id
     body.owner_token = token

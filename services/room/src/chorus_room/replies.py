@@ -43,6 +43,7 @@ from chorus_room.ports.completer import (
     FailureKind,
 )
 from chorus_room.ports.store import StoreError
+from chorus_room.rooms import options_of
 from chorus_room.speech import Speech
 from chorus_room.transcripts import Transcripts
 
@@ -251,7 +252,11 @@ class ReplyManager:
             ),
         )
         if self._speech is not None:
-            self._speech.reply_started(room_id, reply.id, persona, reply.trigger)
+            room = await self._store.get_room(room_id)
+            speak_all = room is not None and options_of(room).speak_replies
+            self._speech.reply_started(
+                room_id, reply.id, persona, reply.trigger, speak_all=speak_all
+            )
         ended = room_pb2.ReplyEnded(reply_id=reply.id, persona_id=persona.id)
         try:
             prompt = await self._prompt(reply)

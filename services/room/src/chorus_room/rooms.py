@@ -26,6 +26,12 @@ from chorus_room.voices import VoiceCatalog, pick_voice
 PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
 
 
+def options_of(room: RoomRecord) -> room_pb2.RoomOptions:
+    options = room_pb2.RoomOptions()
+    options.ParseFromString(room.options)
+    return options
+
+
 class Rooms:
     def __init__(
         self,
@@ -77,6 +83,7 @@ class Rooms:
             participants=await self.participants(room.id),
             last_seq=room.last_seq,
             created_at_ms=room.created_at_ms,
+            options=options_of(room),
         )
 
     # ------------------------------------------------------------- rooms
@@ -101,6 +108,7 @@ class Rooms:
             created_at_ms=now_ms(),
             invite_hash=hash_secret(invite),
             owner_hash=hash_secret(owner),
+            options=request.options.SerializeToString(),
         )
         await self._store.create_room(record)
         for spec in specs:
@@ -161,10 +169,15 @@ class Rooms:
             if request.HasField("description")
             else room.description
         )
+        options = request.options if request.HasField("options") else options_of(room)
         await self._log.append(
             room.id,
-            room_pb2.RoomEvent(room_updated=room_pb2.RoomInfo(name=name, description=description)),
-            mutation=SetRoomInfo(name=name, description=description),
+            room_pb2.RoomEvent(
+                room_updated=room_pb2.RoomInfo(name=name, description=description, options=options)
+            ),
+            mutation=SetRoomInfo(
+                name=name, description=description, options=options.SerializeToString()
+            ),
         )
         return await self.view(await self.record(room.id))
 

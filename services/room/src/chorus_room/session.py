@@ -35,7 +35,7 @@ from chorus_room.ports.store import ParticipantRecord, StoreError, UpsertPartici
 from chorus_room.ports.voice import Voice, VoiceFailure
 from chorus_room.presence import PresenceTracker
 from chorus_room.replies import ReplyManager
-from chorus_room.rooms import Rooms
+from chorus_room.rooms import Rooms, options_of
 from chorus_room.speech import Speech
 from chorus_room.voice_turns import Turn, VoiceTurns
 
@@ -385,7 +385,9 @@ class GatewaySession:
         text = clean_message_text(heard, self._d.settings.max_message_chars)
         participants = await self._d.rooms.participants(self.room_id)
         mentions = spoken_mentions(text, participants)
-        if not mentions.everyone and not mentions.ids:
+        room = await self._store.get_room(self.room_id)
+        needs_a_name = room is not None and options_of(room).spoken_turns_need_a_name
+        if not mentions.everyone and not mentions.ids and not needs_a_name:
             last = self._d.replies.last_answered(self.room_id, turn.speaker.id)
             if last is not None and any(p.id == last for p in participants):
                 mentions = Mentions(ids=[last], asked=[last])

@@ -101,9 +101,16 @@ class Speech:
     # ------------------------------------------- a reply, as it streams
 
     def reply_started(
-        self, room_id: str, reply_id: str, persona: room_pb2.Participant, trigger: room_pb2.Message
+        self,
+        room_id: str,
+        reply_id: str,
+        persona: room_pb2.Participant,
+        trigger: room_pb2.Message,
+        *,
+        speak_all: bool = False,
     ) -> None:
-        if not self.should_speak(trigger):
+        """``speak_all``: the room speaks every reply (its ``speak_replies`` option)."""
+        if not speak_all and not self.should_speak(trigger):
             return
         utterance = Utterance(room_id, reply_id, persona.id, persona.persona.voice)
         self._utterances[reply_id] = utterance

@@ -137,9 +137,12 @@ async def test_mutations_apply_with_their_event(store: Store) -> None:
     assert await store.participant_by_token("r1", "other") is None
     await store.append("r1", room_pb2.RoomEvent(), mutation=RemoveParticipant("p1"))
     assert [r.participant.id for r in await store.participants("r1")] == ["h1"]
-    await store.append("r1", room_pb2.RoomEvent(), mutation=SetRoomInfo("New", "desc"))
+    assert (await store.get_room("r1")).options == b""  # type: ignore[union-attr]
+    options = room_pb2.RoomOptions(speak_replies=True).SerializeToString()
+    await store.append("r1", room_pb2.RoomEvent(), mutation=SetRoomInfo("New", "desc", options))
     got = await store.get_room("r1")
     assert got is not None and (got.name, got.description, got.last_seq) == ("New", "desc", 5)
+    assert got.options == options
 
 
 @pytest.mark.asyncio

@@ -1,3 +1,4 @@
+import { RoomOptionsForm } from './RoomOptionsForm';
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api/http';
 import type { Participant, PersonaSpec } from '../../api/models';
@@ -140,6 +141,7 @@ export function ParticipantsPanel({ state, roomId, ownerToken, onOwnerToken, onE
               + Add persona
             </button>
           ))}
+        {owner && <RoomOptionsForm roomId={roomId} ownerToken={ownerToken} onError={onError} />}
       </section>
 
       <section className="side-section">

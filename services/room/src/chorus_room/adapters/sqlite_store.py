@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS rooms (
     invite_hash TEXT NOT NULL,
     owner_hash TEXT NOT NULL,
     last_seq INTEGER NOT NULL DEFAULT 0,
-    last_activity_ms INTEGER NOT NULL DEFAULT 0
+    last_activity_ms INTEGER NOT NULL DEFAULT 0,
+    options BLOB NOT NULL DEFAULT x''
 );
 CREATE TABLE IF NOT EXISTS participants (
     room_id TEXT NOT NULL,
@@ -82,6 +83,7 @@ def _room(row: sqlite3.Row) -> RoomRecord:
         owner_hash=row["owner_hash"],
         last_seq=row["last_seq"],
         last_activity_ms=row["last_activity_ms"],
+        options=bytes(row["options"]),
     )
 
 
@@ -117,6 +119,9 @@ class SqliteStore:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.executescript(_SCHEMA)
+        columns = {row["name"] for row in db.execute("PRAGMA table_info(rooms)")}
+        if "options" not in columns:  # a database from before room options
+            db.execute("ALTER TABLE rooms ADD COLUMN options BLOB NOT NULL DEFAULT x''")
         self._db = db
 
     async def _run(self, fn: Callable[[], T]) -> T:
@@ -138,7 +143,8 @@ class SqliteStore:
         def op() -> None:
             self._conn.execute(
                 "INSERT INTO rooms (id, name, description, created_at_ms, invite_hash,"
-                " owner_hash, last_seq, last_activity_ms) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                " owner_hash, last_seq, last_activity_ms, options)"
+                " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
                 (
                     room.id,
                     room.name,
@@ -147,6 +153,7 @@ class SqliteStore:
                     room.invite_hash,
                     room.owner_hash,
                     room.created_at_ms,
+                    room.options,
                 ),
             )
 
@@ -260,10 +267,10 @@ class SqliteStore:
                 )
             case RemoveParticipant(participant_id=pid):
                 db.execute("DELETE FROM participants WHERE room_id = ? AND id = ?", (room_id, pid))
-            case SetRoomInfo(name=name, description=description):
+            case SetRoomInfo(name=name, description=description, options=options):
                 db.execute(
-                    "UPDATE rooms SET name = ?, description = ? WHERE id = ?",
-                    (name, description, room_id),
+                    "UPDATE rooms SET name = ?, description = ?, options = ? WHERE id = ?",
+                    (name, description, options, room_id),
                 )
 
     async def events_after(self, room_id: str, after_seq: int, limit: int) -> EventPage:

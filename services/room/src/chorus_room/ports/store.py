@@ -26,6 +26,8 @@ class RoomRecord:
     owner_hash: str
     last_seq: int = 0
     last_activity_ms: int = 0
+    #: RoomOptions, serialized (the store keeps it as it is).
+    options: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ class RemoveParticipant:
 class SetRoomInfo:
     name: str
     description: str
+    #: RoomOptions, serialized.
+    options: bytes = b""
 
 
 Mutation = UpsertParticipant | RemoveParticipant | SetRoomInfo

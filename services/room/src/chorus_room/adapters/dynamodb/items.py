@@ -100,6 +100,7 @@ def room_item(room: RoomRecord) -> Item:
         "owner_hash": room.owner_hash,
         "last_seq": 0,
         "last_activity_ms": room.created_at_ms,
+        "options": room.options,
     }
 
 
@@ -113,6 +114,7 @@ def room_record(item: Mapping[str, Any]) -> RoomRecord:
         owner_hash=str(item["owner_hash"]),
         last_seq=int(item["last_seq"]),
         last_activity_ms=int(item["last_activity_ms"]),
+        options=bytes(item.get("options", b"")),
     )
 
 

@@ -265,8 +265,12 @@ class DynamoStore:
         values: dict[str, Any] = {":next": seq, ":at": stored.at_ms, ":expected": expected}
         names: dict[str, str] = {}
         if isinstance(mutation, SetRoomInfo):
-            sets += ["#name = :name", "description = :description"]
-            values |= {":name": mutation.name, ":description": mutation.description}
+            sets += ["#name = :name", "description = :description", "options = :options"]
+            values |= {
+                ":name": mutation.name,
+                ":description": mutation.description,
+                ":options": mutation.options,
+            }
             names["#name"] = "name"
         room_update: dict[str, Any] = {
             "TableName": self._table,
