@@ -168,11 +168,48 @@ async def one_turn(speaker: Member, listener: Member, pcm: bytes, said: str) -> 
     )
 
 
+async def barge_in(speaker: Member, listener: Member, pcm: bytes) -> float:
+    """Ask for a long answer; once the listener hears it, the speaker presses
+    push-to-talk: milliseconds from the press to the listener's
+    `speechStopped` (the browser drops its audio at once on it)."""
+    mark = len(listener.frames)
+    ref = await talk(speaker, pcm)
+    answer = await speaker.next(lambda f: f.get("ack", {}).get("ref") == ref, 60)
+    message_id = answer["ack"]["messageId"]
+    started = await seen(
+        listener,
+        mark,
+        lambda f: f.get("event", {}).get("replyStarted", {}).get("inReplyToId") == message_id,
+        120,
+    )
+    reply_id = started["event"]["replyStarted"]["replyId"]
+    await seen(
+        listener,
+        mark,
+        lambda f: bool(f.get("event", {}).get("replyAudio", {}).get("replyId") == reply_id),
+        120,
+    )
+    pressed = wall_ms()
+    await speaker.send_frame({"ref": "barge", "voiceStart": {"turnId": f"barge-{reply_id}"}})
+    stopped = await listener.next(
+        lambda f: reply_id in f.get("event", {}).get("speechStopped", {}).get("replyIds", []), 30
+    )
+    await speaker.send_frame({"ref": "barge-end", "voiceEnd": {"cancel": True}})
+    await seen(
+        listener,
+        mark,
+        lambda f: f.get("event", {}).get("replyEnded", {}).get("replyId") == reply_id,
+        300,
+    )
+    return arrived_ms(listener, stopped) - pressed
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     registry = (Path(args.registry) if args.registry else DEFAULT_REGISTRY).read_text()
     stack = Stack(Path(tempfile.mkdtemp(prefix="chorus-voice-")), registry=registry)
     stack.start()
     turns: list[Turn] = []
+    barge_ins: list[float] = []
     try:
         persona = {
             "name": "Ada",
@@ -198,11 +235,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             # Let the answer be heard (a new press would cut it: barge-in).
             await asyncio.sleep(min(turn.audio_seconds, 2.0))
+        long_question = await speech(stack, "Ada, tell me a long story about the sea.")
+        for i in range(args.barge_ins):
+            barge_ins.append(await barge_in(speaker, listener, long_question))
+            print(f"barge-in {i + 1}: speech stopped at the listener after {barge_ins[-1]:.0f} ms")
         await speaker.close()
         await listener.close()
     finally:
         stack.stop()
-    return {"model": args.model, "cpus": os.cpu_count(), "turns": [asdict(t) for t in turns]}
+    return {
+        "model": args.model,
+        "cpus": os.cpu_count(),
+        "turns": [asdict(t) for t in turns],
+        "barge_in_ms": barge_ins,
+    }
 
 
 def table(results: dict[str, Any]) -> str:
@@ -225,6 +271,12 @@ def table(results: dict[str, Any]) -> str:
     for name, values in rows:
         lines.append(
             f"| {name} | {statistics.median(values):.0f} | {percentile(values, 0.9):.0f} |"
+        )
+    if results["barge_in_ms"]:
+        values = results["barge_in_ms"]
+        lines.append(
+            f"| press push-to-talk → speech stopped at another member ({len(values)} tries) | "
+            f"{statistics.median(values):.0f} | {percentile(values, 0.9):.0f} |"
         )
     cold = turns[0]
     seconds = sum(t.audio_seconds for t in turns)
@@ -249,6 +301,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
     parser.add_argument("--registry", default="", help="a model registry TOML (default: committed)")
     parser.add_argument("--max-tokens", type=int, default=40)
+    parser.add_argument(
+        "--barge-ins", type=int, default=5, help="barge-ins measured after the turns"
+    )
     parser.add_argument("--json", default="", help="also write the results here")
     return parser.parse_args(argv)
 
