@@ -22,4 +22,4 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         raise
     yield running
     codes = running.stop()
-    assert codes == {"gateway": 0, "room": 0, "chat": 0}, codes
+    assert codes == {"gateway": 0, "room": 0, "chat": 0, "voice": 0}, codes

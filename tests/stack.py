@@ -1,6 +1,7 @@
 """Runs the real Chorus services as separate processes, as scripts/dev.sh
 does, on free loopback ports: chat (llama.cpp with the small test model),
-room (SQLite in a temp dir) and gateway (serving the built web client)."""
+voice (faster-whisper and Piper), room (SQLite in a temp dir) and gateway
+(serving the built web client)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,11 @@ class Stack:
     gateway_port: int = field(default_factory=free_port)
     room_metrics_port: int = field(default_factory=free_port)
     chat_metrics_port: int = field(default_factory=free_port)
+    voice_port: int = field(default_factory=free_port)
+    voice_metrics_port: int = field(default_factory=free_port)
+    #: Run the voice service (else the room's voice target listens nowhere:
+    #: voice is "down").
+    voice: bool = True
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     #: The chat service's model registry (TOML text).
     registry: str = REGISTRY
@@ -102,9 +108,20 @@ class Stack:
             CHORUS_ROOM_PORT=str(self.room_port),
             CHORUS_ROOM_DATABASE=str(self.workdir / "chorus.db"),
             CHORUS_ROOM_CHAT_TARGET=f"127.0.0.1:{self.chat_port}",
+            CHORUS_ROOM_VOICE_TARGET=f"127.0.0.1:{self.voice_port}",
+            CHORUS_VOICE_PORT=str(self.voice_port),
+            CHORUS_VOICE_METRICS_PORT=str(self.voice_metrics_port),
+            CHORUS_VOICE_STT_THREADS="2",
+            CHORUS_VOICE_TTS_THREADS="1",
             CHORUS_GATEWAY_PORT=str(self.gateway_port),
             CHORUS_GATEWAY_ROOM_TARGET=f"127.0.0.1:{self.room_port}",
             CHORUS_GATEWAY_CHAT_TARGET=f"127.0.0.1:{self.chat_port}",
+            # A test session creates many rooms from one address, and seeds
+            # rooms with hundreds of messages at once (the limits have their
+            # own tests in services/gateway).
+            CHORUS_GATEWAY_ROOMS_PER_MINUTE="0",
+            CHORUS_GATEWAY_MEMBER_MESSAGES_PER_S="0",
+            CHORUS_GATEWAY_MEMBER_TEXT_BYTES_PER_S="0",
             CHORUS_GATEWAY_WEB_DIST=os.environ.get(
                 "CHORUS_TEST_WEB_DIST", str(ROOT / "web" / "dist")
             ),
@@ -114,11 +131,14 @@ class Stack:
 
     def start(self) -> None:
         env = self.env()
-        for name, port in (
+        services = [
             ("chat", self.chat_port),
             ("room", self.room_port),
             ("gateway", self.gateway_port),
-        ):
+        ]
+        if self.voice:
+            services.insert(0, ("voice", self.voice_port))
+        for name, port in services:
             with (self.workdir / f"{name}.log").open("wb") as log:
                 self.procs[name] = subprocess.Popen(
                     [sys.executable, "-m", f"chorus_{name}"],
@@ -127,7 +147,27 @@ class Stack:
                     stderr=subprocess.STDOUT,
                 )
             wait_for_port(port, self.procs[name])
+        if self.voice:
+            self.wait_voice_serving()
         self.wait_ready()
+
+    def wait_voice_serving(self, timeout: float = 120.0) -> None:
+        """The voice service listens at once but serves once its models are loaded."""
+        import grpc
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        deadline = time.monotonic() + timeout
+        with grpc.insecure_channel(f"127.0.0.1:{self.voice_port}") as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            while time.monotonic() < deadline:
+                try:
+                    status = health.Check(health_pb2.HealthCheckRequest(), timeout=2).status
+                    if status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.RpcError:
+                    pass
+                time.sleep(0.2)
+        raise TimeoutError("the voice service never became ready")
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -143,7 +183,11 @@ class Stack:
 
     def metrics_url(self, name: str) -> str:
         """Where a service's Prometheus metrics are (the gateway serves its own)."""
-        port = {"room": self.room_metrics_port, "chat": self.chat_metrics_port}.get(name)
+        port = {
+            "room": self.room_metrics_port,
+            "chat": self.chat_metrics_port,
+            "voice": self.voice_metrics_port,
+        }.get(name)
         return f"{self.http}/metrics" if port is None else f"http://127.0.0.1:{port}/metrics"
 
     def log(self, name: str) -> str:
@@ -152,7 +196,7 @@ class Stack:
     def stop(self) -> dict[str, int]:
         """SIGTERM each service (gateway first) and return their exit codes."""
         codes: dict[str, int] = {}
-        for name in ("gateway", "room", "chat"):
+        for name in ("gateway", "room", "chat", "voice"):
             proc = self.procs.get(name)
             if proc is None:
                 continue

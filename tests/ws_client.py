@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import struct
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -57,6 +58,11 @@ class Member:
         assert self.ws is not None
         await self.ws.send(json.dumps(frame))
 
+    async def send_audio(self, pcm: bytes) -> None:
+        """Push-to-talk audio of the open turn: a binary frame."""
+        assert self.ws is not None
+        await self.ws.send(pcm)
+
     async def say(self, text: str, *, client_msg_id: str = "", ref: str = "") -> str:
         client_msg_id = client_msg_id or uuid.uuid4().hex
         await self.send_frame(
@@ -68,7 +74,7 @@ class Member:
         assert self.ws is not None
         async with asyncio.timeout(within):
             while True:
-                frame: Frame = json.loads(await self.ws.recv())
+                frame = decode(await self.ws.recv())
                 self.frames.append(frame)
                 seq = int(frame.get("event", {}).get("seq", 0))
                 if seq:
@@ -90,6 +96,18 @@ class Member:
         if self.ws is not None:
             await self.ws.close()
             self.ws = None
+
+
+def decode(data: str | bytes) -> Frame:
+    """A server frame: JSON text, or a binary speech frame (docs/protocol.md,
+    "Voice"), whose audio is put back into ``replyAudio.pcm`` as bytes."""
+    if isinstance(data, str):
+        frame: Frame = json.loads(data)
+        return frame
+    (length,) = struct.unpack("!H", data[:2])
+    frame = json.loads(data[2 : 2 + length])
+    frame["event"]["replyAudio"]["pcm"] = bytes(data[2 + length :])
+    return frame
 
 
 def kind(event: Frame) -> str:

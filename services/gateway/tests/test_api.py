@@ -279,3 +279,41 @@ async def test_presets_and_a_room_from_a_template(gateway: GatewayHarness) -> No
 
     unknown = await gateway.http.post("/api/rooms", json={"templateId": "nope"})
     _error(unknown, 400, "ERROR_CODE_INVALID_ARGUMENT")
+
+
+@pytest.mark.asyncio
+async def test_every_error_has_the_documented_shape_and_keeps_the_connection(
+    gateway: GatewayHarness,
+) -> None:
+    created = await gateway.create_room()
+    room_id = created["room"]["id"]
+    url = f"/api/rooms/{room_id}/history"
+    for name in ("before_seq", "after_seq"):
+        huge = await gateway.http.get(url, params={name: 2**63}, headers=_invite(created))
+        _error(huge, 400, "ERROR_CODE_INVALID_ARGUMENT")
+    largest = await gateway.http.get(
+        url, params={"before_seq": 2**63 - 1}, headers=_invite(created)
+    )
+    assert largest.status_code == 200, largest.text
+    _error(await gateway.http.get("/api/nowhere"), 404, "ERROR_CODE_NOT_FOUND")
+    _error(await gateway.http.delete("/api/presets"), 405, "ERROR_CODE_NOT_FOUND")
+    # A member (invite only) trying an owner action is forbidden, not anonymous.
+    member = await gateway.http.patch(
+        f"/api/rooms/{room_id}", json={"name": "Mine"}, headers=_invite(created)
+    )
+    _error(member, 403, "ERROR_CODE_FORBIDDEN")
+    anonymous = await gateway.http.patch(f"/api/rooms/{room_id}", json={"name": "Mine"})
+    _error(anonymous, 401, "ERROR_CODE_FORBIDDEN")
+    # The same client connection still works after all of that.
+    again = await gateway.http.get(f"/api/rooms/{room_id}", headers=_invite(created))
+    assert again.status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_room_creation_is_limited_per_address(gateway_factory: GatewayFactory) -> None:
+    gateway = await gateway_factory(rooms_per_minute=60, rooms_burst=3)
+    for _ in range(3):
+        assert (await gateway.http.post("/api/rooms", json={"name": "r"})).status_code == 201
+    refused = await gateway.http.post("/api/rooms", json={"name": "r"})
+    _error(refused, 429, "ERROR_CODE_RATE_LIMITED")
+    assert int(refused.headers["Retry-After"]) >= 1

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import struct
+
 import orjson
 import pytest
 from chorus.v1 import room_pb2
 from chorus_gateway.codec import (
     FrameError,
+    audio_frame,
     decode_client_frame,
     encode_frame,
     error_frame,
@@ -133,3 +137,35 @@ def test_text_frame_header_lengths(size: int) -> None:
     else:
         assert frame[1] == 127 and int.from_bytes(frame[2:10], "big") == size
         assert frame[10:] == payload
+
+
+def test_null_means_unset() -> None:
+    frame = decode_client_frame('{"join": null, "ping": {}, "ref": null}', 1024)
+    assert frame.WhichOneof("action") == "ping" and frame.ref == ""
+
+
+def test_speech_travels_as_one_binary_frame() -> None:
+    pcm = bytes(range(256)) * 4
+    audio = room_pb2.ReplyAudio(
+        reply_id="m1", persona_id="p1", index=3, sample_rate_hz=22050, pcm=pcm
+    )
+    frame = room_pb2.ServerFrame(event=room_pb2.RoomEvent(room_id="r1", reply_audio=audio))
+    out = encode_frame(frame)
+    assert out.binary and out.wire[0] == 0x82  # final, binary
+    (length,) = struct.unpack("!H", out.payload[:2])
+    header = json.loads(out.payload[2 : 2 + length])
+    assert header == {
+        "event": {
+            "roomId": "r1",
+            "replyAudio": {"replyId": "m1", "personaId": "p1", "index": 3, "sampleRateHz": 22050},
+        }
+    }
+    assert out.payload[2 + length :] == pcm
+    assert frame.event.reply_audio.pcm == pcm  # the frame itself is left whole
+
+
+def test_a_client_binary_frame_is_audio_of_its_turn() -> None:
+    assert audio_frame(b"\x01\x02", 16).voice_audio.pcm == b"\x01\x02"
+    with pytest.raises(FrameError) as caught:
+        audio_frame(b"\x00" * 17, 16)
+    assert caught.value.code == room_pb2.ERROR_CODE_TOO_LARGE

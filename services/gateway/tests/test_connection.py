@@ -96,7 +96,7 @@ async def test_resend_with_same_client_msg_id_is_stored_once(gateway: GatewayHar
         ('{"ref": "f", "ping": {}, "typing": {}}', "ERROR_CODE_BAD_FRAME", "f"),
         ('{"ref": 7, "ping": {}}', "ERROR_CODE_BAD_FRAME", ""),
         ('{"ref": "g", "join": {"inviteToken": "x"}}', "ERROR_CODE_ALREADY_JOINED", "g"),
-        (b"\x00\x01binary", "ERROR_CODE_BAD_FRAME", ""),
+        (b"\x00\x01binary", "ERROR_CODE_BAD_AUDIO", ""),  # no open spoken turn
     ],
 )
 async def test_bad_input_gets_typed_error_and_connection_keeps_working(
@@ -236,3 +236,34 @@ async def test_malformed_room_id_is_unknown_room(gateway: GatewayHarness) -> Non
     assert error["fatal"] is True
     assert await ann.closed() == (4404, "unknown room")
     assert await gateway.metric("chorus_gateway_room_links_opened_total") == 0
+
+
+@pytest.mark.asyncio
+async def test_a_flood_is_refused_at_the_edge_and_others_keep_talking(
+    gateway_factory: GatewayFactory,
+) -> None:
+    gateway = await gateway_factory(member_messages_per_s=2, member_messages_burst=5)
+    room_id, invite = await _room(gateway)
+    flooder = await gateway.connect(room_id)
+    await flooder.join(invite, "Flood")
+    other = await gateway.connect(room_id)
+    await other.join(invite, "Calm")
+    for n in range(12):
+        await flooder.send({"ref": f"f{n}", "send": {"clientMsgId": f"f{n}", "text": f"spam {n}"}})
+    acks: list[Frame] = []
+    refused: list[Frame] = []
+    async with asyncio.timeout(10):
+        while len(acks) + len(refused) < 12:
+            frame = await flooder.recv()
+            if "ack" in frame:
+                acks.append(frame["ack"])
+            elif "error" in frame:
+                refused.append(frame["error"])
+    assert len(acks) == 5  # the burst
+    assert all(e["code"] == "ERROR_CODE_RATE_LIMITED" and e["retryable"] for e in refused)
+    assert all(int(e["retryAfterMs"]) > 0 for e in refused)
+    # Refused messages were never stored; the other member is not slowed.
+    calm = await other.send_message("still fine", "calm-1")
+    assert int(calm["seq"]) == int(acks[-1]["seq"]) + 1
+    await asyncio.sleep(0.6)  # a token comes back
+    await flooder.send_message("after a pause", "f-late")

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
+import pytest
 import pytest_asyncio
 from chorus.v1 import room_pb2, room_pb2_grpc
+from chorus_room.adapters.dynamodb import DynamoStore, RetryPolicy
 from chorus_room.config import RoomSettings
 from chorus_room.server import RoomServer
 
 from .fakes import ScriptedCompleter
+from .servers import DynamoDBLocal, RedisServer
 from .session_client import SessionClient
 
 
@@ -51,3 +55,38 @@ async def harness(tmp_path: Path) -> AsyncIterator[RoomHarness]:
     yield RoomHarness(server, room_pb2_grpc.RoomServiceStub(channel), channel, completer, target)
     await channel.close(grace=None)
     await server.stop(grace=0.5)
+
+
+# ------------------------------------------------ scale-out servers (one per run)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[DynamoDBLocal]:
+    server = DynamoDBLocal()
+    server.start()
+    yield server
+    server.stop()
+
+
+async def open_dynamo_store(
+    server: DynamoDBLocal, table: str = "", policy: RetryPolicy | None = None
+) -> DynamoStore:
+    """A store on a fresh table of its own (tests share one DynamoDB Local)."""
+    store = await DynamoStore.open(
+        table=table or f"chorus-{uuid.uuid4().hex[:12]}",
+        region="us-east-1",
+        endpoint_url=server.endpoint,
+        access_key_id="local",
+        secret_access_key="local",
+        policy=policy,
+    )
+    await store.create_table()
+    return store

@@ -12,6 +12,7 @@ import type {
   PersonaSpec,
   RoomInfo,
   RoomSummary,
+  VoiceOption,
 } from './models';
 import {
   createdRoom,
@@ -117,6 +118,22 @@ export class ApiClient {
   async listModels(signal?: AbortSignal): Promise<ModelList> {
     const opts = signal ? { signal } : {};
     return modelList(await this.request<WireListModelsResponse>('GET', '/api/models', opts));
+  }
+
+  /** Voices personas may speak with; a server without voice answers 503. */
+  async listVoices(signal?: AbortSignal): Promise<VoiceOption[]> {
+    const opts = signal ? { signal } : {};
+    const w = await this.request<{ voices?: { id?: string; displayName?: string; description?: string; available?: boolean }[] }>(
+      'GET',
+      '/api/voices',
+      opts,
+    );
+    return (w.voices ?? []).map((v) => ({
+      id: v.id ?? '',
+      displayName: v.displayName || v.id || '',
+      description: v.description ?? '',
+      available: v.available ?? false,
+    }));
   }
 
   /** Persona presets (docs/presets.md); an older server without them gives []. */

@@ -56,6 +56,8 @@ export interface Message {
   clientMsgId: string;
   status: MessageStatus;
   createdAtMs: number;
+  /** Said aloud (push-to-talk), then transcribed. */
+  spoken: boolean;
 }
 
 export interface ProtocolError {
@@ -184,4 +186,12 @@ export interface CreatedRoom {
 export interface HistoryPage {
   events: RoomEvent[];
   hasMore: boolean;
+}
+
+/** A voice personas may speak with (GET /api/voices). */
+export interface VoiceOption {
+  id: string;
+  displayName: string;
+  description: string;
+  available: boolean;
 }

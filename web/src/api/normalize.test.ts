@@ -20,6 +20,7 @@ describe('normalize', () => {
         clientMsgId: '',
         status: 'unspecified',
         createdAtMs: 0,
+        spoken: false,
       },
     });
   });

@@ -203,6 +203,7 @@ export function message(w: WireMessage | undefined): Message {
     clientMsgId: w?.clientMsgId ?? '',
     status: messageStatus(w?.status),
     createdAtMs: int64(w?.createdAtMs),
+    spoken: w?.spoken ?? false,
   };
 }
 

@@ -158,6 +158,7 @@ export interface WireMessage {
   clientMsgId?: string;
   status?: MessageStatusName | number;
   createdAtMs?: Int64;
+  spoken?: boolean;
 }
 
 export interface WireError {

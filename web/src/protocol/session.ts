@@ -72,6 +72,8 @@ export class RoomSession {
   private typingTimer: ReturnType<typeof setInterval> | null = null;
   private readonly noticeTimers = new Map<number, Timer>();
   private readonly resendTimers = new Set<Timer>();
+  /** Extensions that see every server frame as is (voice: binary audio, captions). */
+  private readonly frameListeners = new Set<(frame: unknown) => void>();
 
   constructor(opts: SessionOptions) {
     this.opts = opts;
@@ -202,6 +204,7 @@ export class RoomSession {
     }
     this.socket = ws;
     this.welcomed = false;
+    ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       if (gen !== this.generation) return;
       this.lastFrameAt = this.now();
@@ -210,7 +213,19 @@ export class RoomSession {
     ws.onmessage = (ev) => {
       if (gen !== this.generation) return;
       this.lastFrameAt = this.now();
-      if (typeof ev.data !== 'string') return; // binary frames (audio) are not ours yet
+      if (typeof ev.data !== 'string') {
+        for (const l of this.frameListeners) l(ev.data); // binary: speech
+        return;
+      }
+      if (this.frameListeners.size) {
+        let raw: unknown = null;
+        try {
+          raw = JSON.parse(ev.data);
+        } catch {
+          // parseServerFrame reports it
+        }
+        for (const l of this.frameListeners) l(raw);
+      }
       const frame = parseServerFrame(ev.data);
       if (frame) this.handleFrame(frame);
     };
@@ -358,6 +373,26 @@ export class RoomSession {
       Math.max(200, error.retryAfterMs || 1000),
     );
     this.resendTimers.add(timer);
+  }
+
+  // ------------------------------------------------------------ extensions
+
+  /** Calls `listener` with every server frame: parsed JSON, or an ArrayBuffer. */
+  listen(listener: (frame: unknown) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  /** Sends a frame as is (JSON, or binary audio); false when not connected. */
+  transmitRaw(frame: object | ArrayBuffer): boolean {
+    const ws = this.socket;
+    if (!this.live || !ws) return false;
+    try {
+      ws.send(frame instanceof ArrayBuffer ? frame : JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   // ------------------------------------------------------------ actions

@@ -1,7 +1,8 @@
 /** The slice of the browser WebSocket the session uses; tests pass a fake. */
 export interface SocketLike {
   readonly readyState: number;
-  send(data: string): void;
+  binaryType?: string;
+  send(data: string | ArrayBuffer): void;
   close(code?: number, reason?: string): void;
   onopen: ((ev: Event) => void) | null;
   onmessage: ((ev: MessageEvent) => void) | null;

@@ -54,6 +54,7 @@ export function msg(over: Partial<Message> = {}): Message {
     clientMsgId: '',
     status: 'complete',
     createdAtMs: 1000,
+    spoken: false,
     ...over,
   };
 }

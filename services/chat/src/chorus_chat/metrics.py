@@ -31,7 +31,9 @@ PROMPT_TOKENS = Counter(
     ["model", "source"],
 )
 COMPLETION_TOKENS = Counter(
-    "chorus_chat_completion_tokens", "Tokens generated, by model.", ["model"]
+    "chorus_chat_completion_tokens",
+    "Tokens generated, by model (for a call its caller stopped, the deltas it streamed).",
+    ["model"],
 )
 FIRST_TOKEN = Histogram(
     "chorus_chat_time_to_first_token_seconds",

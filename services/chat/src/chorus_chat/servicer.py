@@ -18,7 +18,7 @@ from chorus.v1 import chat_pb2
 from chorus_common import context as log_context
 
 from chorus_chat import convert, metrics
-from chorus_chat.completion import Chunk, Failure, Finish, Usage
+from chorus_chat.completion import Chunk, Failure, Finish, TextDelta, ToolCallDelta, Usage
 from chorus_chat.engine import ChatEngine
 from chorus_chat.errors import ChatError
 
@@ -49,7 +49,7 @@ class ChatServicer:
             reply_id=caller_id,
             model=model,
         )
-        outcome = _Outcome(model)
+        outcome = _Outcome(model, received_at)
         metrics.IN_FLIGHT.inc()
         try:
             try:
@@ -94,22 +94,34 @@ class ChatServicer:
 
 
 class _Outcome:
-    """What one call's stream said, turned into metrics at its end."""
+    """What one call's stream said, turned into metrics as it goes and at its end.
 
-    def __init__(self, model: str) -> None:
+    The first token is recorded when it is sent, so that a call its caller
+    stops early (a room cuts a reply that starts writing someone else's line)
+    still counts; so do the tokens it streamed, one per delta, when no
+    `Usage` came to count them exactly.
+    """
+
+    def __init__(self, model: str, received_at: float) -> None:
         self.model = model
+        self.received_at = received_at
         self.outcome = "cancelled"  # until a Finish or a Failure says otherwise
+        self.deltas = 0
+        self.counted = False
 
     def saw(self, chunk: Chunk) -> None:
-        if isinstance(chunk, Usage):
+        if isinstance(chunk, TextDelta | ToolCallDelta):
+            if self.deltas == 0:
+                metrics.FIRST_TOKEN.labels(self.model).observe(time.monotonic() - self.received_at)
+            self.deltas += 1
+        elif isinstance(chunk, Usage):
+            self.counted = True
             metrics.record_usage(
                 self.model,
                 prompt_tokens=chunk.prompt_tokens,
                 completion_tokens=chunk.completion_tokens,
                 cached_tokens=chunk.prompt_tokens_cached,
             )
-            if chunk.completion_tokens:
-                metrics.FIRST_TOKEN.labels(self.model).observe(chunk.time_to_first_token_ms / 1000)
         elif isinstance(chunk, Finish):
             self.outcome = chunk.reason.value
         elif isinstance(chunk, Failure):
@@ -117,6 +129,8 @@ class _Outcome:
             metrics.ERRORS.labels(self.model, chunk.code.value).inc()
 
     def record(self, seconds: float) -> None:
+        if not self.counted and self.deltas:
+            metrics.COMPLETION_TOKENS.labels(self.model).inc(self.deltas)
         metrics.COMPLETIONS.labels(self.model, self.outcome).inc()
         if self.outcome != "cancelled":
             metrics.DURATION.labels(self.model).observe(seconds)

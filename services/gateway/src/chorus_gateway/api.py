@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 import grpc
 import orjson
-from chorus.v1 import chat_pb2, room_pb2
+from chorus.v1 import chat_pb2, room_pb2, voice_pb2
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from google.protobuf import json_format
 from google.protobuf.message import Message
@@ -25,6 +25,9 @@ MAX_BODY_BYTES = 256 * 1024
 
 _M = TypeVar("_M", bound=Message)
 _R = TypeVar("_R")
+
+#: Seqs are int64 on the wire.
+MAX_SEQ = 2**63 - 1
 
 router = APIRouter(prefix="/api", tags=["rooms"])
 
@@ -126,8 +129,10 @@ def _bearer(authorization: str | None) -> str:
     return ""
 
 
-def owner_token(authorization: AuthorizationHeader = None) -> str:
+def owner_token(authorization: AuthorizationHeader = None, invite: InviteHeader = None) -> str:
     token = _bearer(authorization)
+    if not token and (invite or "").strip():  # a member, not the owner
+        raise GatewayError(403, room_pb2.ERROR_CODE_FORBIDDEN, "Only the room's owner may do this.")
     if not token:
         raise GatewayError(
             401, room_pb2.ERROR_CODE_FORBIDDEN, "Send the owner token as Authorization: Bearer."
@@ -165,6 +170,16 @@ Credentials = Annotated[room_pb2.RoomCredentials, Depends(credentials)]
     responses=_response_doc(201, "CreateRoomResponse"),
 )
 async def create_room(request: Request, gateway: GatewayDep) -> Response:
+    address = request.client.host if request.client else ""
+    wait = gateway.room_creations.take(address)
+    if wait:
+        raise GatewayError(
+            429,
+            room_pb2.ERROR_CODE_RATE_LIMITED,
+            "Too many rooms created from this address; try again later.",
+            retryable=True,
+            retry_after_s=wait,
+        )
     body = await parse_body(request, room_pb2.CreateRoomRequest())
     timeout = gateway.settings.rpc_timeout_s
     created = await call(gateway.room.create_room(body, timeout=timeout))
@@ -281,9 +296,11 @@ async def load_history(
     room_id: str,
     creds: Credentials,
     gateway: GatewayDep,
-    before_seq: Annotated[int, Query(ge=0, description="Events with seq < this; 0: newest.")] = 0,
+    before_seq: Annotated[
+        int, Query(ge=0, le=MAX_SEQ, description="Events with seq < this; 0: newest.")
+    ] = 0,
     after_seq: Annotated[
-        int | None, Query(ge=0, description="Events with seq > this, oldest first.")
+        int | None, Query(ge=0, le=MAX_SEQ, description="Events with seq > this, oldest first.")
     ] = None,
     limit: Annotated[int, Query(ge=0, le=10_000, description="Page size; 0: default.")] = 0,
 ) -> Response:
@@ -308,6 +325,21 @@ async def list_presets(gateway: GatewayDep) -> Response:
         )
     )
     return proto_response(presets)
+
+
+@router.get(
+    "/voices",
+    tags=["voices"],
+    summary="Voices personas may speak with",
+    responses=_response_doc(200, "ListVoicesResponse"),
+)
+async def list_voices(gateway: GatewayDep) -> Response:
+    voices = await call(
+        gateway.room.list_voices(
+            voice_pb2.ListVoicesRequest(), timeout=gateway.settings.rpc_timeout_s
+        )
+    )
+    return proto_response(voices)
 
 
 @router.get(

@@ -12,7 +12,7 @@ from collections.abc import Awaitable
 from typing import Any, Protocol, TypeVar, cast
 
 import grpc
-from chorus.v1 import chat_pb2, chat_pb2_grpc, room_pb2, room_pb2_grpc
+from chorus.v1 import chat_pb2, chat_pb2_grpc, room_pb2, room_pb2_grpc, voice_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 _Req = TypeVar("_Req", contravariant=True)
@@ -61,6 +61,9 @@ class RoomClient:
         )
         self.list_presets: Unary[room_pb2.ListPresetsRequest, room_pb2.ListPresetsResponse] = (
             stub.ListPresets
+        )
+        self.list_voices: Unary[voice_pb2.ListVoicesRequest, voice_pb2.ListVoicesResponse] = (
+            stub.ListVoices
         )
         self._room_session = stub.RoomSession
 

@@ -21,7 +21,9 @@ from google.protobuf.message import Message
 ErrorCode: TypeAlias = room_pb2.ErrorCode
 
 #: The fields of ClientFrame, by their JSON names.
-ACTIONS = frozenset({"join", "send", "interrupt", "typing", "ping"})
+ACTIONS = frozenset(
+    {"join", "send", "interrupt", "typing", "ping", "voiceStart", "voiceAudio", "voiceEnd", "speak"}
+)
 _FIELDS = ACTIONS | {"ref"}
 _MAX_DETAIL = 200
 
@@ -46,16 +48,17 @@ def to_json(message: Message) -> bytes:
     return orjson.dumps(json_format.MessageToDict(message))
 
 
-def text_frame(payload: bytes) -> bytes:
-    """A complete WebSocket frame from the server: final, text, unmasked,
-    uncompressed (the gateway turns permessage-deflate off)."""
+def text_frame(payload: bytes, *, opcode: int = 0x1) -> bytes:
+    """A complete WebSocket frame from the server: final, text (or binary),
+    unmasked, uncompressed (the gateway turns permessage-deflate off)."""
+    first = 0x80 | opcode
     size = len(payload)
     if size < 126:
-        header = bytes((0x81, size))
+        header = bytes((first, size))
     elif size < 65536:
-        header = struct.pack("!BBH", 0x81, 126, size)
+        header = struct.pack("!BBH", first, 126, size)
     else:
-        header = struct.pack("!BBQ", 0x81, 127, size)
+        header = struct.pack("!BBQ", first, 127, size)
     return header + payload
 
 
@@ -66,6 +69,8 @@ class Outgoing:
 
     payload: bytes
     wire: bytes
+    #: A binary frame (speech), not JSON text.
+    binary: bool = False
 
     @property
     def text(self) -> str:
@@ -73,8 +78,30 @@ class Outgoing:
 
 
 def encode_frame(frame: room_pb2.ServerFrame) -> Outgoing:
+    if frame.HasField("event") and frame.event.HasField("reply_audio"):
+        return encode_audio(frame)
     payload = orjson.dumps(json_format.MessageToDict(frame))
     return Outgoing(payload, text_frame(payload))
+
+
+def encode_audio(frame: room_pb2.ServerFrame) -> Outgoing:
+    """Speech travels as a binary frame: a 2-byte big-endian length, the
+    ServerFrame's JSON without the audio (``replyAudio.pcm``), then the
+    audio itself, PCM16LE mono (docs/protocol.md, "Voice")."""
+    header = room_pb2.ServerFrame()
+    header.CopyFrom(frame)
+    pcm = header.event.reply_audio.pcm
+    header.event.reply_audio.ClearField("pcm")
+    head = orjson.dumps(json_format.MessageToDict(header))
+    payload = struct.pack("!H", len(head)) + head + pcm
+    return Outgoing(payload, text_frame(payload, opcode=0x2), binary=True)
+
+
+def audio_frame(pcm: bytes, max_bytes: int) -> room_pb2.ClientFrame:
+    """A binary frame from a client: audio of its open push-to-talk turn."""
+    if len(pcm) > max_bytes:
+        raise FrameError(room_pb2.ERROR_CODE_TOO_LARGE, f"Frame is larger than {max_bytes} bytes.")
+    return room_pb2.ClientFrame(voice_audio=room_pb2.VoiceAudio(pcm=pcm))
 
 
 def error_frame(
@@ -84,8 +111,16 @@ def error_frame(
     ref: str = "",
     retryable: bool = False,
     fatal: bool = False,
+    retry_after_ms: int = 0,
 ) -> Outgoing:
-    error = room_pb2.Error(code=code, message=message, ref=ref, retryable=retryable, fatal=fatal)
+    error = room_pb2.Error(
+        code=code,
+        message=message,
+        ref=ref,
+        retryable=retryable,
+        fatal=fatal,
+        retry_after_ms=retry_after_ms,
+    )
     return encode_frame(room_pb2.ServerFrame(error=error))
 
 
@@ -130,6 +165,8 @@ def decode_client_frame(text: str, max_bytes: int) -> room_pb2.ClientFrame:
         )
     if not isinstance(obj, dict):
         raise FrameError(room_pb2.ERROR_CODE_BAD_FRAME, "Frame must be a JSON object.")
+    # In the protobuf JSON mapping, null means "not set".
+    obj = {key: value for key, value in obj.items() if value is not None}
     unknown = obj.keys() - _FIELDS
     if unknown:
         names = ", ".join(sorted(_clip(str(name)) for name in unknown)[:5])
@@ -138,7 +175,7 @@ def decode_client_frame(text: str, max_bytes: int) -> room_pb2.ClientFrame:
     if not actions:
         raise FrameError(
             room_pb2.ERROR_CODE_UNKNOWN_FRAME,
-            "Frame has no action: expected one of join, send, interrupt, typing, ping.",
+            "Frame has no action: expected one of " + ", ".join(sorted(ACTIONS)) + ".",
             ref,
         )
     if len(actions) > 1:

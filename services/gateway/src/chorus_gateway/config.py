@@ -39,6 +39,16 @@ class GatewaySettings(BaseSettings):
     #: kernel's default, up to megabytes). Keeps a slow reader's backlog in
     #: the bounded outbound queue, where it is noticed and cut off.
     socket_notsent_lowat: int = Field(default=128 * 1024, ge=0)
+    #: Messages (send frames) one connection may send per second, with a burst;
+    #: 0 turns the limit off. More are refused with RATE_LIMITED (not stored).
+    member_messages_per_s: float = Field(default=5.0, ge=0)
+    member_messages_burst: float = Field(default=20.0, ge=1)
+    #: Bytes of message text one connection may send per second, with a burst.
+    member_text_bytes_per_s: float = Field(default=16_384.0, ge=0)
+    member_text_bytes_burst: float = Field(default=65_536.0, ge=1)
+    #: Rooms one client address may create per minute, with a burst.
+    rooms_per_minute: float = Field(default=10.0, ge=0)
+    rooms_burst: float = Field(default=20.0, ge=1)
     #: Seconds a new WebSocket has to send its `join`.
     join_timeout_s: float = Field(default=10.0, gt=0)
     #: Deadline of unary calls to the room and chat services.

@@ -25,10 +25,17 @@ from chorus.v1 import room_pb2
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chorus_gateway import close_codes
-from chorus_gateway.codec import FrameError, Outgoing, decode_client_frame, error_frame
+from chorus_gateway.codec import (
+    FrameError,
+    Outgoing,
+    audio_frame,
+    decode_client_frame,
+    error_frame,
+)
 from chorus_gateway.fastws import TryWrite
 from chorus_gateway.link import LinkRegistry, RoomLink
 from chorus_gateway.metrics import GatewayMetrics
+from chorus_gateway.ratelimit import Rate, TokenBucket
 
 log = logging.getLogger("chorus.gateway.connection")
 
@@ -42,15 +49,22 @@ class _Close:
     reason: str
 
 
+UNLIMITED = Rate(0, 1)
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionLimits:
     max_frame_bytes: int
     outbound_queue_frames: int
     join_timeout_s: float
+    #: Send frames, and bytes of their text, one connection may send.
+    messages: Rate = UNLIMITED
+    text_bytes: Rate = UNLIMITED
 
 
 class Connection:
     __slots__ = (
+        "_buckets",
         "_client_gone",
         "_close",
         "_closing",
@@ -104,6 +118,8 @@ class Connection:
         self._task: asyncio.Task[object] | None = None
         self._receiving = False
         self._interrupted = False
+        # Made at the first send: idle members hold none.
+        self._buckets: tuple[TokenBucket, TokenBucket] | None = None
 
     @property
     def conn_id(self) -> str:
@@ -239,7 +255,10 @@ class Connection:
                 if try_write is not None and try_write(item.wire):
                     continue
                 self._in_flight = True  # the ASGI send waits for the socket to drain
-                await send({"type": "websocket.send", "text": item.text})
+                if item.binary:
+                    await send({"type": "websocket.send", "bytes": item.payload})
+                else:
+                    await send({"type": "websocket.send", "text": item.text})
                 self._in_flight = False
         except (WebSocketDisconnect, RuntimeError, OSError):
             self._client_gone = True
@@ -254,9 +273,9 @@ class Connection:
         except (WebSocketDisconnect, RuntimeError, OSError):
             self._client_gone = True
 
-    async def _next_text(self) -> str | None:
-        """The next text frame; None when the client has gone or the
-        connection is stopping. Binary frames are answered with BAD_FRAME here."""
+    async def _next_frame(self) -> str | bytes | None:
+        """The next frame: JSON text, or binary (push-to-talk audio); None
+        when the client has gone or the connection is stopping."""
         while not self._stopped:
             message = await self._ws.receive()
             if message["type"] == "websocket.disconnect":
@@ -266,7 +285,9 @@ class Connection:
             text = message.get("text")
             if text is not None:
                 return str(text)
-            self._reject(FrameError(room_pb2.ERROR_CODE_BAD_FRAME, "Frames are JSON text."))
+            data = message.get("bytes")
+            if data is not None:
+                return bytes(data)
         return None
 
     def _reject(self, error: FrameError, *, fatal: bool = False) -> None:
@@ -275,8 +296,10 @@ class Connection:
         if fatal:
             self.close_after(close_codes.POLICY_VIOLATION, "not joined")
 
-    def _decode(self, text: str) -> room_pb2.ClientFrame | None:
+    def _decode(self, text: str | bytes) -> room_pb2.ClientFrame | None:
         try:
+            if isinstance(text, bytes):
+                return audio_frame(text, self._limits.max_frame_bytes)
             return decode_client_frame(text, self._limits.max_frame_bytes)
         except FrameError as error:
             self._reject(error)
@@ -290,7 +313,7 @@ class Connection:
         while True:
             try:
                 async with asyncio.timeout_at(deadline):
-                    text = await self._next_text()
+                    text = await self._next_frame()
             except TimeoutError:
                 seconds = self._limits.join_timeout_s
                 self._reject(
@@ -316,13 +339,14 @@ class Connection:
         link = self._link
         assert link is not None
         while True:
-            text = await self._next_text()
+            text = await self._next_frame()
             if text is None:
                 return
             frame = self._decode(text)
             if frame is None:
                 continue
-            if frame.WhichOneof("action") == "join":
+            action = frame.WhichOneof("action")
+            if action == "join":
                 self._reject(
                     FrameError(
                         room_pb2.ERROR_CODE_ALREADY_JOINED,
@@ -331,4 +355,31 @@ class Connection:
                     )
                 )
                 continue
+            if action == "send" and not self._within_rate(frame):
+                continue
             await link.send(self._conn_id, frame)
+
+    def _within_rate(self, frame: room_pb2.ClientFrame) -> bool:
+        """A member's messages and text per second, with a burst: one member's
+        flood is refused at the edge (nothing is stored) so the room stays
+        fast for the others."""
+        if self._buckets is None:
+            self._buckets = (
+                TokenBucket(self._limits.messages),
+                TokenBucket(self._limits.text_bytes),
+            )
+        messages, text = self._buckets
+        wait = messages.take() or text.take(len(frame.send.text.encode()))
+        if not wait:
+            return True
+        self._metrics.frames_rejected += 1
+        self.deliver(
+            error_frame(
+                room_pb2.ERROR_CODE_RATE_LIMITED,
+                "You are sending too fast; this message was not sent.",
+                ref=frame.ref,
+                retryable=True,
+                retry_after_ms=max(1, round(wait * 1000)),
+            )
+        )
+        return False

@@ -8,6 +8,7 @@ transport failure) the code is derived from the gRPC status.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TypeAlias, cast
 
@@ -45,13 +46,27 @@ class GatewayError(Exception):
     """A failure answered to a REST client as ``{"error": {"code", "message"}}``."""
 
     def __init__(
-        self, status: int, code: ErrorCode, message: str, *, retryable: bool = False
+        self,
+        status: int,
+        code: ErrorCode,
+        message: str,
+        *,
+        retryable: bool = False,
+        retry_after_s: float = 0.0,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.retryable = retryable
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Retry-After`` (whole seconds) for a refusal that says when to retry."""
+        if not self.retry_after_s:
+            return {}
+        return {"Retry-After": str(max(1, math.ceil(self.retry_after_s)))}
 
     @property
     def code_name(self) -> str:

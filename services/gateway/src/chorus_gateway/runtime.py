@@ -14,6 +14,7 @@ from chorus_gateway.config import GatewaySettings
 from chorus_gateway.connection import ConnectionLimits
 from chorus_gateway.link import LinkRegistry
 from chorus_gateway.metrics import GatewayMetrics
+from chorus_gateway.ratelimit import KeyedLimiter, Rate
 from chorus_gateway.request_context import PassRequestId
 
 log = logging.getLogger("chorus.gateway")
@@ -48,6 +49,11 @@ class Gateway:
             max_frame_bytes=settings.max_frame_bytes,
             outbound_queue_frames=settings.outbound_queue_frames,
             join_timeout_s=settings.join_timeout_s,
+            messages=Rate(settings.member_messages_per_s, settings.member_messages_burst),
+            text_bytes=Rate(settings.member_text_bytes_per_s, settings.member_text_bytes_burst),
+        )
+        self.room_creations = KeyedLimiter(
+            Rate(settings.rooms_per_minute / 60, settings.rooms_burst)
         )
         self._conn_ids = itertools.count(1)
 

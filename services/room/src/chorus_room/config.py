@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,10 +14,32 @@ class RoomSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=50051, ge=0, le=65535)
+    #: Where rooms and their history live: ``sqlite`` (embedded, one
+    #: instance) or ``dynamodb`` (shared by several instances).
+    store: Literal["sqlite", "dynamodb"] = "sqlite"
+    #: How room events reach every instance: ``local`` (in-process, one
+    #: instance) or ``redis`` (pub/sub, several instances).
+    bus: Literal["local", "redis"] = "local"
     #: SQLite file of the embedded store (created if missing).
     database: str = "var/chorus.db"
+    #: Redis of the ``redis`` bus (redis:// or rediss:// for TLS).
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    #: DynamoDB table of the ``dynamodb`` store (one table; see docs/scale-out.md).
+    dynamodb_table: str = Field(default="chorus", min_length=3, max_length=255)
+    dynamodb_region: str = "us-east-1"
+    #: Endpoint other than AWS's, e.g. DynamoDB Local (http://127.0.0.1:8000).
+    dynamodb_endpoint: str | None = None
+    #: Credentials; unset: the AWS default chain (environment, profile, role).
+    dynamodb_access_key_id: str | None = None
+    dynamodb_secret_access_key: SecretStr | None = None
+    #: Create the table at start if it is missing (development only).
+    dynamodb_create_table: bool = False
+    #: Tries of one DynamoDB call that is throttled or fails transiently.
+    dynamodb_retry_attempts: int = Field(default=6, ge=1)
     #: Address of the chat service (host:port).
     chat_target: str = "127.0.0.1:50052"
+    #: Address of the voice service (host:port); empty: no voice in rooms.
+    voice_target: str = "127.0.0.1:50053"
     #: Persona presets and room templates (TOML); unset: the bundled registry.
     presets_path: Path | None = None
 
@@ -49,6 +72,15 @@ class RoomSettings(BaseSettings):
     model_idle_timeout_s: float = Field(default=60.0, gt=0)
     #: Longest a whole reply may take.
     reply_timeout_s: float = Field(default=300.0, gt=0)
+
+    #: Longest push-to-talk turn, in seconds of audio.
+    voice_max_turn_s: float = Field(default=60.0, gt=0)
+    #: Largest audio frame (bytes of PCM16; 8192 = 256 ms at 16 kHz).
+    voice_max_frame_bytes: int = Field(default=16384, ge=320)
+    #: Audio frames waiting for the voice service, per turn.
+    voice_queue_frames: int = Field(default=256, ge=8)
+    #: After release, the longest wait for the final transcript.
+    voice_tail_timeout_s: float = Field(default=15.0, gt=0)
 
     #: Seconds given to open streams and replies on SIGTERM.
     shutdown_grace_s: float = Field(default=5.0, ge=0)

@@ -9,9 +9,18 @@ from chorus_room.ids import now_ms
 from chorus_room.ports.bus import Bus
 from chorus_room.ports.store import Appended, Mutation, Store
 
+_CHANNEL_PREFIX = "chorus:room:"
+
 
 def channel(room_id: str) -> str:
-    return f"chorus:room:{room_id}"
+    return f"{_CHANNEL_PREFIX}{room_id}"
+
+
+def room_of(channel_name: str) -> str | None:
+    """The room whose channel this is (None: not a room's channel)."""
+    if channel_name.startswith(_CHANNEL_PREFIX):
+        return channel_name[len(_CHANNEL_PREFIX) :]
+    return None
 
 
 class EventLog:

@@ -51,6 +51,20 @@ REPLY_DURATION = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
+VOICE_TURNS = Counter(
+    "chorus_room_voice_turns",
+    "Push-to-talk turns ended, by outcome (posted, no_speech, failed, cancelled).",
+    ["outcome"],
+)
+VOICE_TRANSCRIPT = Histogram(
+    "chorus_room_voice_transcript_seconds",
+    "From push-to-talk release to the transcribed message being stored.",
+    buckets=LATENCY_BUCKETS,
+)
+SPEECH_FAILURES = Counter(
+    "chorus_room_speech_failures", "Spoken replies whose speech failed (they stand as text)."
+)
+
 _AUTHORS = {
     room_pb2.PARTICIPANT_KIND_HUMAN: "human",
     room_pb2.PARTICIPANT_KIND_PERSONA: "persona",
@@ -142,3 +156,11 @@ class OpenStreams(Collector):
 
 OPEN_STREAMS = OpenStreams()
 REGISTRY.register(OPEN_STREAMS)
+
+
+def voice_turn(outcome: str) -> None:
+    VOICE_TURNS.labels(outcome).inc()
+
+
+def speech_failed() -> None:
+    SPEECH_FAILURES.inc()

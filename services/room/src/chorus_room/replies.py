@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from chorus_room.ports.completer import (
     FailureKind,
 )
 from chorus_room.ports.store import StoreError
+from chorus_room.speech import Speech
 from chorus_room.transcripts import Transcripts
 
 log = logging.getLogger("chorus.room.replies")
@@ -52,6 +54,8 @@ PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
 _RETRIES = 1
 #: Recent messages a reply must not merely repeat.
 _ECHO_WINDOW = 12
+#: (room, person) pairs whose last answering persona is remembered.
+_LAST_ANSWERED = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,8 @@ class ReplyManager:
         completer: Completer,
         models: ModelCatalog,
         settings: RoomSettings,
+        *,
+        speech: Speech | None = None,
     ) -> None:
         self._log = log_
         self._store = log_.store
@@ -112,8 +118,23 @@ class ReplyManager:
         self._transcripts = Transcripts(self._store, budget=settings.context_token_budget)
         self._active: dict[str, ActiveReply] = {}
         self._closed = False
+        self._speech = speech
+        self._last_answered: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     # --------------------------------------------------------- interface
+
+    def last_answered(self, room_id: str, participant_id: str) -> str | None:
+        """The persona that last answered this person in this room (here)."""
+        return self._last_answered.get((room_id, participant_id))
+
+    def _answered(self, reply: ActiveReply) -> None:
+        if reply.trigger.author_kind == PERSONA:
+            return
+        key = (reply.room_id, reply.trigger.author_id)
+        self._last_answered[key] = reply.persona.id
+        self._last_answered.move_to_end(key)
+        while len(self._last_answered) > _LAST_ANSWERED:
+            self._last_answered.popitem(last=False)
 
     def active(self, room_id: str) -> list[room_pb2.ActiveReply]:
         """The replies streaming in a room now (not those waiting their turn)."""
@@ -229,6 +250,8 @@ class ReplyManager:
                 )
             ),
         )
+        if self._speech is not None:
+            self._speech.reply_started(room_id, reply.id, persona, reply.trigger)
         ended = room_pb2.ReplyEnded(reply_id=reply.id, persona_id=persona.id)
         try:
             prompt = await self._prompt(reply)
@@ -280,6 +303,7 @@ class ReplyManager:
                 else room_pb2.MESSAGE_STATUS_COMPLETE
             )
             stored = await self._store_reply(reply, status, ended)
+            self._answered(reply)
             await self._chain(reply, stored)
         await self._end(reply, ended)
 
@@ -317,6 +341,8 @@ class ReplyManager:
 
     async def _end(self, reply: ActiveReply, ended: room_pb2.ReplyEnded) -> None:
         """Tell the room the reply is over, with its timing."""
+        if self._speech is not None:
+            self._speech.reply_ended(reply.id, kept=ended.message_seq > 0)
         timing = reply.timing
         timing.done_at_ms = now_ms()
         ended.timing.CopyFrom(timing)
@@ -413,6 +439,8 @@ class ReplyManager:
                     shown = filt.feed(chunk.text)
                     if shown:
                         reply.text += shown
+                        if self._speech is not None:
+                            self._speech.reply_text(reply.id, shown)
                         await self._log.ephemeral(
                             reply.room_id,
                             room_pb2.RoomEvent(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chorus.v1 import room_pb2
+from chorus.v1 import room_pb2, voice_pb2
 
 from chorus_room.config import RoomSettings
 from chorus_room.domain import validation
-from chorus_room.errors import bad_invite, forbidden, invalid, unknown_room
+from chorus_room.errors import RoomError, bad_invite, forbidden, invalid, unknown_room
 from chorus_room.events import EventLog
 from chorus_room.ids import hash_secret, new_id, new_room_id, new_secret, now_ms, secret_matches
 from chorus_room.models import ModelCatalog
@@ -21,14 +21,21 @@ from chorus_room.ports.store import (
     UpsertParticipant,
 )
 from chorus_room.presets import Presets
+from chorus_room.voices import VoiceCatalog, pick_voice
 
 PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
 
 
 class Rooms:
     def __init__(
-        self, log: EventLog, models: ModelCatalog, presets: Presets, settings: RoomSettings
+        self,
+        log: EventLog,
+        models: ModelCatalog,
+        presets: Presets,
+        settings: RoomSettings,
+        voices: VoiceCatalog | None = None,
     ) -> None:
+        self._voices = voices or VoiceCatalog(None)
         self._log = log
         self._store = log.store
         self._models = models
@@ -83,8 +90,9 @@ class Rooms:
         specs: list[room_pb2.PersonaSpec] = []
         for spec in request.personas:
             specs.append(validation.clean_persona(spec, [s.name for s in specs]))
-        for spec in specs:
+        for i, spec in enumerate(specs):
             await self._check_model(spec)
+            await self._check_voice(spec, [s.voice for s in specs[:i]])
         invite, owner = new_secret(), new_secret()
         record = RoomRecord(
             id=new_room_id(),
@@ -169,6 +177,7 @@ class Rooms:
             raise invalid(f"A room has at most {validation.MAX_PERSONAS} personas.")
         spec = validation.clean_persona(request.persona, [p.name for p in present])
         await self._check_model(spec)
+        await self._check_voice(spec, [p.persona.voice for p in present if p.kind == PERSONA])
         return await self._add_persona(room.id, spec)
 
     async def _add_persona(self, room_id: str, spec: room_pb2.PersonaSpec) -> room_pb2.Participant:
@@ -195,6 +204,9 @@ class Rooms:
             request.persona, [p.name for p in present if p.id != current.id]
         )
         await self._check_model(spec)
+        if not spec.voice:  # unchanged
+            spec.voice = current.persona.voice
+        await self._check_voice(spec, [])
         updated = room_pb2.Participant()
         updated.CopyFrom(current)
         updated.name, updated.title = spec.name, spec.title
@@ -235,6 +247,39 @@ class Rooms:
         if spec.model not in {m.id for m in models.models}:
             known = ", ".join(m.id for m in models.models)
             raise invalid(f"Unknown model '{spec.model}'. Models: {known}.")
+
+    async def _check_voice(self, spec: room_pb2.PersonaSpec, taken: Sequence[str]) -> None:
+        """Give a persona without a voice one nobody in the room uses; reject a
+        voice the voice service does not know (when it can be asked)."""
+        voices = await self._voices.listing()
+        if voices is None:
+            return
+        if not spec.voice:
+            spec.voice = pick_voice(voices, taken)
+        elif spec.voice not in {v.id for v in voices}:
+            known = ", ".join(v.id for v in voices)
+            raise invalid(f"Unknown voice '{spec.voice}'. Voices: {known}.")
+
+    async def list_voices(self) -> voice_pb2.ListVoicesResponse:
+        if not self._voices.enabled:
+            raise RoomError(
+                room_pb2.ERROR_CODE_UNAVAILABLE, "This room service runs without voice."
+            )
+        voices = await self._voices.listing()
+        if voices is None:
+            raise RoomError(
+                room_pb2.ERROR_CODE_UNAVAILABLE,
+                "The voice service is unavailable right now.",
+                retryable=True,
+            )
+        return voice_pb2.ListVoicesResponse(
+            voices=[
+                voice_pb2.Voice(
+                    id=v.id, display_name=v.name, description=v.description, available=v.available
+                )
+                for v in voices
+            ]
+        )
 
     # ------------------------------------------------------------ history
 

@@ -12,8 +12,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from chorus_room.adapters.grpc_completer import GrpcCompleter
-from chorus_room.adapters.memory_bus import MemoryBus
-from chorus_room.adapters.sqlite_store import SqliteStore
+from chorus_room.adapters.grpc_voice import GrpcVoice
+from chorus_room.composition import open_bus, open_store, resyncing
 from chorus_room.config import RoomSettings
 from chorus_room.events import EventLog
 from chorus_room.health import StoreHealth
@@ -21,12 +21,15 @@ from chorus_room.models import ModelCatalog
 from chorus_room.ports.bus import Bus
 from chorus_room.ports.completer import Completer
 from chorus_room.ports.store import Store
+from chorus_room.ports.voice import Voice
 from chorus_room.presence import PresenceTracker
 from chorus_room.presets import load_presets
 from chorus_room.replies import ReplyManager
 from chorus_room.rooms import Rooms
 from chorus_room.servicer import RoomServicer
 from chorus_room.session import SessionDeps
+from chorus_room.speech import Speech
+from chorus_room.voices import VoiceCatalog
 
 log = logging.getLogger("chorus.room")
 SERVICE_NAME = room_pb2.DESCRIPTOR.services_by_name["RoomService"].full_name
@@ -35,8 +38,10 @@ SERVICE_NAME = room_pb2.DESCRIPTOR.services_by_name["RoomService"].full_name
 class RoomServer:
     """The room service in-process: ``port = await start()``, ``await stop()``.
 
-    Adapters may be passed in (tests, other deployments); by default they are
-    the embedded ones: SQLite, the in-process bus and the chat service over gRPC.
+    Adapters may be passed in (tests, other deployments); by default the
+    settings choose them (``composition``): SQLite or DynamoDB, the in-process
+    bus or Redis, and the chat and voice services over gRPC (no voice when
+    ``voice_target`` is empty).
     """
 
     def __init__(
@@ -46,11 +51,14 @@ class RoomServer:
         store: Store | None = None,
         bus: Bus | None = None,
         completer: Completer | None = None,
+        voice: Voice | None = None,
     ) -> None:
         self.settings = settings
         self._store = store
         self._bus = bus
         self._completer = completer
+        self._voice = voice
+        self._speech: Speech | None = None
         self._server: grpc.aio.Server | None = None
         self._replies: ReplyManager | None = None
         self._health: StoreHealth | None = None
@@ -58,18 +66,26 @@ class RoomServer:
 
     async def start(self) -> int:
         s = self.settings
-        self._store = self._store or await SqliteStore.open(s.database)
-        self._bus = self._bus or MemoryBus(s.bus_queue)
+        self._store = self._store or await open_store(s)
+        self._bus = self._bus or await open_bus(s)
         self._completer = self._completer or GrpcCompleter(s.chat_target)
-        event_log = EventLog(self._store, self._bus)
+        if self._voice is None and s.voice_target:
+            self._voice = GrpcVoice(s.voice_target)
+        event_log = EventLog(self._store, resyncing(self._bus, self._store))
         models = ModelCatalog(self._completer)
-        self._replies = ReplyManager(event_log, self._completer, models, s)
+        if self._voice is not None:
+            self._speech = Speech(event_log, self._voice)
+        self._replies = ReplyManager(event_log, self._completer, models, s, speech=self._speech)
         deps = SessionDeps(
-            rooms=Rooms(event_log, models, load_presets(s.presets_path), s),
+            rooms=Rooms(
+                event_log, models, load_presets(s.presets_path), s, VoiceCatalog(self._voice)
+            ),
             log=event_log,
             replies=self._replies,
             presence=PresenceTracker(),
             settings=s,
+            voice=self._voice,
+            speech=self._speech,
         )
         self._health = StoreHealth(
             self._store, (SERVICE_NAME,), interval_s=s.health_check_interval_s
@@ -107,6 +123,8 @@ class RoomServer:
             await self._server.stop(grace)
         if self._replies is not None:
             await self._replies.aclose()
-        for closable in (self._completer, self._bus, self._store):
+        if self._speech is not None:
+            await self._speech.aclose()
+        for closable in (self._completer, self._voice, self._bus, self._store):
             if closable is not None:
                 await closable.aclose()

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias, TypeVar
 
 import grpc
-from chorus.v1 import room_pb2, room_pb2_grpc
+from chorus.v1 import room_pb2, room_pb2_grpc, voice_pb2
 from chorus_common import context as log_context
 
 from chorus_room import metrics
@@ -105,6 +105,11 @@ class RoomServicer(room_pb2_grpc.RoomServiceServicer):  # type: ignore[misc]
             return room_pb2.RemovePersonaResponse()
 
         return await _guard(context, request.room_id, call)
+
+    async def ListVoices(
+        self, request: voice_pb2.ListVoicesRequest, context: Context
+    ) -> voice_pb2.ListVoicesResponse:
+        return await _guard(context, "", self._rooms.list_voices)
 
     async def ListPresets(
         self, request: room_pb2.ListPresetsRequest, context: Context

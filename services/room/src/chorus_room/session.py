@@ -20,19 +20,24 @@ from typing import TypeAlias
 import grpc
 from chorus.v1 import room_pb2
 from chorus_common import context as log_context
+from chorus_common.tasks import TaskSet
 
 from chorus_room import metrics
 from chorus_room.config import RoomSettings
-from chorus_room.domain.mentions import parse_mentions
+from chorus_room.domain.mentions import Mentions, parse_mentions
+from chorus_room.domain.spoken import spoken_mentions
 from chorus_room.domain.validation import clean_display_name, clean_message_text
 from chorus_room.errors import RoomError, invalid, unknown_room
 from chorus_room.events import EventLog, channel
 from chorus_room.ids import hash_secret, new_id, new_secret, now_ms
 from chorus_room.ports.bus import Subscription
 from chorus_room.ports.store import ParticipantRecord, StoreError, UpsertParticipant
+from chorus_room.ports.voice import Voice, VoiceFailure
 from chorus_room.presence import PresenceTracker
 from chorus_room.replies import ReplyManager
 from chorus_room.rooms import Rooms
+from chorus_room.speech import Speech
+from chorus_room.voice_turns import Turn, VoiceTurns
 
 log = logging.getLogger("chorus.room.session")
 HUMAN = room_pb2.PARTICIPANT_KIND_HUMAN
@@ -57,6 +62,9 @@ class SessionDeps:
     replies: ReplyManager
     presence: PresenceTracker
     settings: RoomSettings
+    #: None: the room service runs without voice (push-to-talk is refused).
+    voice: Voice | None = None
+    speech: Speech | None = None
 
 
 @dataclass(slots=True)
@@ -76,6 +84,16 @@ class GatewaySession:
         self._out: asyncio.Queue[room_pb2.SessionResponse] = asyncio.Queue(
             deps.settings.session_queue
         )
+        self._voice_turns = VoiceTurns(
+            room_id,
+            deps.voice,
+            deps.log,
+            deps.settings,
+            post=self._post_spoken,
+            reply=lambda frame, conn_id: self._emit(frame, [conn_id]),
+        )
+        # Play-button requests being synthesized for this stream's members.
+        self._tasks = TaskSet(f"session-{room_id}")
 
     @property
     def queued(self) -> int:
@@ -101,6 +119,8 @@ class GatewaySession:
                     writer.cancel()
                     deliver.cancel()
             finally:
+                await self._voice_turns.aclose()
+                await self._tasks.aclose()
                 for member in self._members.values():
                     await self._went_offline(member.participant.id)
                 self._members.clear()
@@ -168,6 +188,7 @@ class GatewaySession:
                 )
                 self._emit(room_pb2.ServerFrame(error=error), [conn_id])
         elif kind == "closed":
+            self._voice_turns.closed(request.closed.conn_id)
             member = self._members.pop(request.closed.conn_id, None)
             if member is not None:
                 await self._went_offline(member.participant.id)
@@ -217,7 +238,7 @@ class GatewaySession:
         if action == "send":
             await self._send(conn_id, frame.ref, member, frame.send)
         elif action == "interrupt":
-            self._interrupt(frame.interrupt)
+            await self._interrupt(frame.interrupt, member.participant.id)
         elif action == "typing":
             now = time.monotonic()
             if now - member.last_typing >= _TYPING_INTERVAL_S:
@@ -230,6 +251,22 @@ class GatewaySession:
                 )
         elif action == "ping":
             self._emit(room_pb2.ServerFrame(pong=room_pb2.Pong()), [conn_id])
+        elif action == "voice_audio":
+            self._voice_turns.audio(conn_id, frame.voice_audio.pcm)
+        elif action == "voice_start":
+            participants = await self._d.rooms.participants(self.room_id)
+            self._voice_turns.start(
+                conn_id,
+                member.participant,
+                frame.voice_start,
+                frame.ref,
+                hotwords=[p.name for p in participants],
+            )
+            await self._barge_in(member.participant.id)
+        elif action == "voice_end":
+            self._voice_turns.end(conn_id, frame.ref, cancel=frame.voice_end.cancel)
+        elif action == "speak":
+            await self._speak(conn_id, frame.ref, frame.speak)
         else:
             raise RoomError(room_pb2.ERROR_CODE_UNKNOWN_FRAME, "Unknown frame type.")
 
@@ -322,34 +359,84 @@ class GatewaySession:
             if replied is None:
                 raise invalid("The message you reply to is not in this room.")
         mentions = parse_mentions(text, participants)
-        author = member.participant
+        ack = await self._post(
+            member.participant,
+            text,
+            mentions,
+            participants,
+            client_msg_id=send.client_msg_id,
+            replied=replied,
+        )
+        ack.ref = ref
+        self._emit(room_pb2.ServerFrame(ack=ack), [conn_id])
+        if mentions.unknown and not ack.duplicate:
+            names = ", ".join(f"@{n}" for n in mentions.unknown)
+            error = room_pb2.Error(
+                code=room_pb2.ERROR_CODE_UNKNOWN_MENTION,
+                ref=ref,
+                message=f"No one called {names} is in this room; your message was sent.",
+            )
+            self._emit(room_pb2.ServerFrame(error=error), [conn_id])
+
+    async def _post_spoken(self, turn: Turn, heard: str) -> room_pb2.Ack:
+        """A push-to-talk turn's transcript, posted as the speaker's message.
+        A persona named in it answers; with no name said, the persona that
+        last answered the speaker does."""
+        text = clean_message_text(heard, self._d.settings.max_message_chars)
+        participants = await self._d.rooms.participants(self.room_id)
+        mentions = spoken_mentions(text, participants)
+        if not mentions.everyone and not mentions.ids:
+            last = self._d.replies.last_answered(self.room_id, turn.speaker.id)
+            if last is not None and any(p.id == last for p in participants):
+                mentions = Mentions(ids=[last], asked=[last])
+        return await self._post(
+            turn.speaker,
+            text,
+            mentions,
+            participants,
+            client_msg_id=f"voice:{turn.turn_id}",
+            spoken=True,
+        )
+
+    async def _post(
+        self,
+        author: room_pb2.Participant,
+        text: str,
+        mentions: Mentions,
+        participants: Sequence[room_pb2.Participant],
+        *,
+        client_msg_id: str,
+        replied: room_pb2.Message | None = None,
+        spoken: bool = False,
+    ) -> room_pb2.Ack:
+        """Store a person's message once (per client_msg_id) and ask the
+        personas it addresses; returns the Ack for the sender."""
         message = room_pb2.Message(
             id=new_id("m"),
             author_id=author.id,
             author_name=author.name,
             author_kind=author.kind,
             text=text,
-            reply_to_id=send.reply_to_id,
+            reply_to_id=replied.id if replied is not None else "",
             mention_ids=mentions.ids,
-            client_msg_id=send.client_msg_id,
+            client_msg_id=client_msg_id,
             status=room_pb2.MESSAGE_STATUS_COMPLETE,
             created_at_ms=now_ms(),
+            spoken=spoken,
         )
-        dedupe = f"{author.id}:{send.client_msg_id}" if send.client_msg_id else ""
+        dedupe = f"{author.id}:{client_msg_id}" if client_msg_id else ""
         appended = await self._d.log.append(
             self.room_id, room_pb2.RoomEvent(message=message), dedupe_key=dedupe
         )
         stored = appended.event
         ack = room_pb2.Ack(
-            ref=ref,
-            client_msg_id=send.client_msg_id,
+            client_msg_id=client_msg_id,
             message_id=stored.message.id,
             seq=stored.seq,
             duplicate=appended.duplicate,
         )
-        self._emit(room_pb2.ServerFrame(ack=ack), [conn_id])
         if appended.duplicate:
-            return
+            return ack
         personas = [p for p in participants if p.kind == PERSONA]
         if mentions.everyone:
             asked = personas
@@ -361,21 +448,64 @@ class GatewaySession:
             asked = []
         # Several personas asked at once answer in turn, like people would.
         self._d.replies.trigger(self.room_id, stored, asked, in_turn=True)
-        if mentions.unknown:
-            names = ", ".join(f"@{n}" for n in mentions.unknown)
-            error = room_pb2.Error(
-                code=room_pb2.ERROR_CODE_UNKNOWN_MENTION,
-                ref=ref,
-                message=f"No one called {names} is in this room; your message was sent.",
-            )
-            self._emit(room_pb2.ServerFrame(error=error), [conn_id])
+        return ack
 
-    def _interrupt(self, interrupt: room_pb2.Interrupt) -> None:
+    async def _interrupt(self, interrupt: room_pb2.Interrupt, by: str) -> None:
         stopped = self._d.replies.interrupt(self.room_id, interrupt.reply_id)
-        if interrupt.reply_id and not stopped:
+        silenced = await self._silence([interrupt.reply_id] if interrupt.reply_id else [], by)
+        if interrupt.reply_id and not stopped and not silenced:
             raise RoomError(
                 room_pb2.ERROR_CODE_UNKNOWN_REPLY, "That reply is not streaming any more."
             )
+
+    async def _silence(self, reply_ids: Sequence[str], by: str) -> list[str]:
+        """Stop the room's speech (of these replies; all when empty) and tell
+        every member to stop playing it at once."""
+        if self._d.speech is None:
+            return []
+        stopped = self._d.speech.stop(self.room_id, reply_ids)
+        if stopped:
+            event = room_pb2.SpeechStopped(reply_ids=stopped, by_participant_id=by)
+            await self._d.log.ephemeral(self.room_id, room_pb2.RoomEvent(speech_stopped=event))
+        return stopped
+
+    async def _barge_in(self, by: str) -> None:
+        """Someone pressed push-to-talk: the room falls silent for them, and
+        the replies being spoken stop (what was said is kept)."""
+        for reply_id in await self._silence([], by):
+            self._d.replies.interrupt(self.room_id, reply_id)
+
+    async def _speak(self, conn_id: str, ref: str, speak: room_pb2.Speak) -> None:
+        """The play button: a persona's stored message, spoken to this member."""
+        if self._d.speech is None:
+            raise RoomError(
+                room_pb2.ERROR_CODE_UNAVAILABLE, "Voice is not available in this room service."
+            )
+        message = await self._store.message(self.room_id, speak.message_id)
+        if message is None or message.author_kind != PERSONA:
+            raise invalid("Only a persona's message in this room can be spoken.")
+        participants = await self._d.rooms.participants(self.room_id)
+        author = next((p for p in participants if p.id == message.author_id), None)
+        voice_id = author.persona.voice if author is not None else ""
+        self._tasks.start(self._play(conn_id, ref, message, voice_id))
+
+    async def _play(self, conn_id: str, ref: str, message: room_pb2.Message, voice_id: str) -> None:
+        assert self._d.speech is not None
+        try:
+            audio = await self._d.speech.message_audio(message, voice_id)
+        except VoiceFailure as exc:
+            log.info("room %s: speaking %s failed: %s", self.room_id, message.id, exc.message)
+            error = room_pb2.Error(
+                code=room_pb2.ERROR_CODE_UNAVAILABLE,
+                message=f"This message could not be spoken: {exc.kind.value}.",
+                ref=ref,
+                retryable=exc.retryable,
+            )
+            self._emit(room_pb2.ServerFrame(error=error), [conn_id])
+            return
+        for chunk in audio:
+            event = room_pb2.RoomEvent(room_id=self.room_id, reply_audio=chunk)
+            self._emit(room_pb2.ServerFrame(event=event), [conn_id])
 
     async def _went_offline(self, participant_id: str) -> None:
         if self._d.presence.disconnect(self.room_id, participant_id):

@@ -8,12 +8,22 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from chorus_room.adapters.memory_bus import MemoryBus
+from chorus_room.adapters.redis_bus import RedisBus
 from chorus_room.ports.bus import Bus, Subscription
 
+from ..servers import RedisServer
 
-@pytest_asyncio.fixture(params=["memory"])
+
+@pytest_asyncio.fixture(params=["memory", "redis"])
 async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
-    adapter = MemoryBus(queue_size=8)
+    adapter: Bus
+    if request.param == "redis":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        redis_bus = RedisBus.from_url(server.url, queue_size=8)
+        await redis_bus.start()
+        adapter = redis_bus
+    else:
+        adapter = MemoryBus(queue_size=8)
     yield adapter
     await adapter.aclose()
 
@@ -48,9 +58,12 @@ async def test_channels_are_separate(bus: Bus) -> None:
 
 @pytest.mark.asyncio
 async def test_a_lagging_subscriber_drops_and_counts(bus: Bus) -> None:
-    async with bus.subscribe("a") as slow:
+    async with bus.subscribe("a") as slow, bus.subscribe("flush") as flush:
         for i in range(20):
             await bus.publish("a", bytes([i]))
+        # Published after the 20: once it is here, they have all been handed out.
+        await bus.publish("flush", b"done")
+        assert await take(flush, 1) == [b"done"]
         assert slow.dropped > 0
         got = await take(slow, 20 - slow.dropped)
         assert got[0] == bytes([0])
@@ -62,3 +75,24 @@ async def test_publish_without_subscribers_is_fine(bus: Bus) -> None:
     async with bus.subscribe("nobody") as late:
         await bus.publish("nobody", b"y")
         assert await take(late, 1) == [b"y"]
+
+
+@pytest.mark.asyncio
+async def test_many_messages_keep_their_order(bus: Bus) -> None:
+    async with bus.subscribe("a") as one, bus.subscribe("a") as two:
+        for i in range(6):
+            await bus.publish("a", b"x" * 100_000 + bytes([i]))
+        for subscription in (one, two):
+            got = await take(subscription, 6)
+            assert [p[-1] for p in got] == list(range(6))
+
+
+@pytest.mark.asyncio
+async def test_unsubscribed_channels_stop_delivering(bus: Bus) -> None:
+    async with bus.subscribe("a") as first:
+        await bus.publish("a", b"1")
+        assert await take(first, 1) == [b"1"]
+    async with bus.subscribe("a") as second:
+        await bus.publish("a", b"2")
+        assert await take(second, 1) == [b"2"]
+        assert second.dropped == 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import string
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,14 +18,21 @@ from chorus_room.ports.store import (
     RoomRecord,
     SetRoomInfo,
     Store,
+    StoreError,
     UnknownRoomError,
     UpsertParticipant,
 )
 
+from ..conftest import open_dynamo_store
 
-@pytest_asyncio.fixture(params=["sqlite"])
+
+@pytest_asyncio.fixture(params=["sqlite", "dynamodb"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    adapter = await SqliteStore.open(str(tmp_path / "store.db"))
+    adapter: Store
+    if request.param == "dynamodb":
+        adapter = await open_dynamo_store(request.getfixturevalue("dynamodb_local"))
+    else:
+        adapter = await SqliteStore.open(str(tmp_path / "store.db"))
     yield adapter
     await adapter.aclose()
 
@@ -172,3 +181,55 @@ async def test_participants_read_after_a_change_are_current(store: Store) -> Non
     assert len(await store.participants("r1")) == 1
     await store.append("r1", room_pb2.RoomEvent(), mutation=RemoveParticipant("p1"))
     assert await store.participants("r1") == []
+
+
+@pytest.mark.asyncio
+async def test_creating_a_room_twice_fails(store: Store) -> None:
+    await store.create_room(room())
+    with pytest.raises(StoreError):
+        await store.create_room(room())
+    got = await store.get_room("r1")
+    assert got is not None and got.name == "Lab"
+
+
+@pytest.mark.asyncio
+async def test_long_messages_are_stored_whole(store: Store) -> None:
+    await store.create_room(room())
+    # Larger than one DynamoDB item (400 KB), even compressed.
+    letters = random.Random(7).choices(string.ascii_letters, k=600_000)
+    text = "".join(letters)
+    first = await store.append("r1", message(text, "m-long"))
+    await store.append("r1", message("after"))
+    page = await store.events_after("r1", 0, 10)
+    assert [len(e.message.text) for e in page.events] == [600_000, 5]
+    assert page.events[0].message.text == text and first.event.seq == 1
+    back = await store.events_before("r1", 0, 1)
+    assert [e.message.text for e in back.events] == ["after"] and back.has_more
+    found = await store.message("r1", "m-long")
+    assert found is not None and found.text == text
+
+
+@pytest.mark.asyncio
+async def test_pages_walk_a_long_history_both_ways(store: Store) -> None:
+    await store.create_room(room())
+    for i in range(1, 121):
+        await store.append("r1", message(str(i)))
+    seen: list[int] = []
+    after = 0
+    while True:
+        page = await store.events_after("r1", after, 25)
+        seen += [e.seq for e in page.events]
+        if not page.has_more:
+            break
+        after = page.events[-1].seq
+    assert seen == list(range(1, 121))
+    back: list[int] = []
+    before = 0
+    while True:
+        page = await store.events_before("r1", before, 25)
+        back = [e.seq for e in page.events] + back
+        if not page.has_more:
+            break
+        before = page.events[0].seq
+    assert back == list(range(1, 121))
+    assert (await store.events_before("r1", 1, 5)).events == []

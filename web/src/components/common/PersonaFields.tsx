@@ -1,5 +1,6 @@
 import type { GenerationSettings, ModelList, PersonaSpec } from '../../api/models';
 import { usePresets } from '../../hooks/usePresets';
+import { useVoices } from '../../hooks/useVoices';
 import { ModelSelect } from './ModelSelect';
 
 interface Props {
@@ -24,6 +25,7 @@ const SETTINGS: { key: NumberKey; label: string; min: number; max: number; step:
 /** The editable fields of a persona; shared by room creation and the owner's editor. */
 export function PersonaFields({ value, onChange, models, suffix }: Props) {
   const presets = usePresets();
+  const voices = useVoices();
   const set = <K extends keyof PersonaSpec>(key: K, v: PersonaSpec[K]) => onChange({ ...value, [key]: v });
   const id = (field: string) => `persona-${field}-${suffix}`;
   const generation: GenerationSettings = value.generation ?? {};
@@ -100,6 +102,25 @@ export function PersonaFields({ value, onChange, models, suffix }: Props) {
           />
         </label>
       </div>
+      {voices.length > 0 && (
+        <label className="field">
+          <span>Voice</span>
+          <select
+            id={id('voice')}
+            data-testid={id('voice')}
+            value={value.voice}
+            onChange={(e) => set('voice', e.target.value)}
+          >
+            <option value="">Any voice not taken in the room</option>
+            {voices.map((v) => (
+              <option key={v.id} value={v.id} disabled={!v.available} title={v.description}>
+                {v.displayName}
+                {v.description ? ` — ${v.description}` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <label className="field">
         <span>
           System prompt{' '}

@@ -21,6 +21,10 @@ interface Props {
   names: readonly string[];
   onReply: (m: Message) => void;
   onJump: (messageId: string) => void;
+  /** Speak a persona's message here (absent without voice). */
+  onPlay?: (m: Message) => void;
+  /** This message's persona is speaking it now. */
+  speaking?: boolean;
   /** This client stopped it (shown as "stopped by you"). */
   stoppedByYou?: boolean;
   /** Actions shown (a tap or long-press on touch screens). */
@@ -45,6 +49,8 @@ export const MessageItem = memo(function MessageItem({
   names,
   onReply,
   onJump,
+  onPlay,
+  speaking = false,
   stoppedByYou = false,
   actionsOpen = false,
   onToggleActions,
@@ -75,6 +81,7 @@ export const MessageItem = memo(function MessageItem({
       data-kind={m.authorKind}
       data-message-id={m.id}
       data-status={m.status}
+      data-speaking={speaking ? 'true' : undefined}
     >
       {continued ? (
         <time className="message-gutter-time" title={formatFull(m.createdAtMs)}>
@@ -91,6 +98,16 @@ export const MessageItem = memo(function MessageItem({
           <time className="message-time" title={formatFull(m.createdAtMs)}>
             {formatTime(m.createdAtMs)}
           </time>
+          {m.spoken && (
+            <span className="status-tag" title="Said aloud, then transcribed" data-testid="spoken-tag">
+              spoken
+            </span>
+          )}
+          {speaking && (
+            <span className="status-tag speaking-tag" aria-label={`${name} is speaking`}>
+              speaking
+            </span>
+          )}
           {tag && (
             <span className="status-tag" title={tag.title}>
               {tag.text}
@@ -118,6 +135,17 @@ export const MessageItem = memo(function MessageItem({
         >
           Reply
         </button>
+        {persona && onPlay && (
+          <button
+            type="button"
+            className="button tiny ghost"
+            onClick={() => onPlay(m)}
+            data-testid="play-action"
+            aria-label={`Play ${name}'s message aloud`}
+          >
+            Play
+          </button>
+        )}
       </div>
     </article>
   );

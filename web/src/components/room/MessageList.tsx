@@ -23,6 +23,9 @@ interface Props {
   onRetry: (clientMsgId: string) => void;
   onDiscard: (clientMsgId: string) => void;
   onEdit: (pending: PendingSend) => void;
+  onPlay?: (m: Message) => void;
+  /** The reply whose speech is playing here. */
+  speakingReplyId?: string | null;
   /** Messages by others not seen yet (scrolled up, or the tab hidden). */
   onUnreadChange?: (count: number) => void;
 }
@@ -48,6 +51,8 @@ export function MessageList({
   onRetry,
   onDiscard,
   onEdit,
+  onPlay,
+  speakingReplyId = null,
   onUnreadChange,
 }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
@@ -383,6 +388,8 @@ export function MessageList({
             stoppedByYou={state.stoppedByYou.includes(m.id)}
             actionsOpen={actionsFor === m.id}
             onToggleActions={toggleActions}
+            onPlay={onPlay}
+            speaking={speakingReplyId === m.id}
           />
         );
       }

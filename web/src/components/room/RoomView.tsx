@@ -8,6 +8,8 @@ import { MessageList } from './MessageList';
 import { Notices } from './Notices';
 import { ParticipantsPanel } from './ParticipantsPanel';
 import { TypingLine } from './TypingLine';
+import { VoiceControls } from './VoiceControls';
+import { useVoiceRoom } from '../../hooks/useVoiceRoom';
 
 interface Props {
   session: RoomSession;
@@ -67,6 +69,7 @@ export function RoomView({
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [draft, setDraft] = useState<DraftRequest | null>(null);
   const streaming = liveReplies(state).length > 0;
+  const { voice, state: voiceState } = useVoiceRoom(session);
   const announcements = useAnnouncements(state);
 
   const messagesById = useMemo(() => {
@@ -114,9 +117,14 @@ export function RoomView({
             setReplyTo(p.replyToId ? (messagesById.get(p.replyToId) ?? null) : null);
             setDraft({ text: p.text, nonce: Date.now() });
           }}
+          onPlay={voice ? (m) => voice.play(m.id) : undefined}
+          speakingReplyId={voiceState?.speakingReplyId ?? null}
           onUnreadChange={onUnreadChange}
         />
         <TypingLine state={state} />
+        {voice && voiceState && (
+          <VoiceControls voice={voice} state={voiceState} participants={state.participants} />
+        )}
         <Composer
           roomId={roomId}
           participants={state.participants}
