@@ -250,6 +250,7 @@ async def test_phone_and_keyboard(stack: Stack, browser: Browser, artifacts: Pat
     await expect(messages(phone, "Pia")).to_have_count(1, timeout=10_000)
 
     # A compact header; message actions appear on a tap, below the text, not over it.
+    await phone.screenshot(path=str(artifacts / "room-phone-joined.png"))
     header = await phone.locator(".room-header").bounding_box()
     assert header is not None and header["height"] <= 844 / 10, header
     first = messages(phone, "Olivia").first

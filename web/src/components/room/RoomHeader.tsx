@@ -38,7 +38,6 @@ export function RoomHeader({ name, description, link, connection, peopleCount, p
                 <span className="label-short">Invite</span>
               </>
             }
-            ariaLabel="Copy invite link"
             className="button small"
             testId="copy-invite"
           />

@@ -65,7 +65,7 @@ export function VoiceControls({ voice, state, participants }: Props) {
           type="button"
           className={`ptt${state.talking ? ' ptt-on' : ''}`}
           aria-pressed={state.talking}
-          aria-label="Push to talk (hold, or hold the space bar)"
+          aria-label={state.talking ? 'Listening… (release to send)' : 'Hold to talk (or hold the space bar)'}
           onPointerDown={(ev) => {
             ev.currentTarget.setPointerCapture?.(ev.pointerId);
             void voice.press();
