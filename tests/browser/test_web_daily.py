@@ -134,6 +134,10 @@ async def test_two_people_markdown_stream_stop_xss_offline(
     for page in (owner, guest):
         await expect(messages(page, "Ada")).to_have_count(1, timeout=90_000)
     await expect(guest.get_by_test_id("streaming-reply")).to_have_count(0)
+    # Screen readers hear new messages and finished replies (a polite live region).
+    await expect(owner.get_by_test_id("live-region")).to_contain_text("Gus: @Ada hello")
+    await expect(owner.get_by_test_id("live-region")).to_contain_text("Ada replied:")
+    await expect(owner.get_by_test_id("live-region")).to_have_attribute("aria-live", "polite")
 
     # Stop: Olivia stops Rex's long story; both see it stopped, Olivia sees by whom.
     await send(guest, "@Rex tell me the longest story you know about the sea.")
@@ -246,6 +250,7 @@ async def test_phone_and_keyboard(stack: Stack, browser: Browser, artifacts: Pat
     await expect(messages(phone, "Pia")).to_have_count(1, timeout=10_000)
 
     # A compact header; message actions appear on a tap, below the text, not over it.
+    await phone.screenshot(path=str(artifacts / "room-phone-joined.png"))
     header = await phone.locator(".room-header").bounding_box()
     assert header is not None and header["height"] <= 844 / 10, header
     first = messages(phone, "Olivia").first

@@ -71,9 +71,9 @@ export class RoomSession {
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private typingTimer: ReturnType<typeof setInterval> | null = null;
   private readonly noticeTimers = new Map<number, Timer>();
+  private readonly resendTimers = new Set<Timer>();
   /** Extensions that see every server frame as is (voice: binary audio, captions). */
   private readonly frameListeners = new Set<(frame: unknown) => void>();
-  private readonly resendTimers = new Set<Timer>();
 
   constructor(opts: SessionOptions) {
     this.opts = opts;
@@ -360,6 +360,21 @@ export class RoomSession {
     }
   }
 
+  /** A send refused for going too fast is sent again, same clientMsgId, once the server says. */
+  private resendLater(error: ProtocolError): void {
+    const p = rateLimitedSend(this.state, error);
+    if (!p) return;
+    const timer = setTimeout(
+      () => {
+        this.resendTimers.delete(timer);
+        const still = this.state.pending.find((x) => x.clientMsgId === p.clientMsgId);
+        if (still && still.status === 'sending' && this.live) this.transmit(this.sendFrame(still));
+      },
+      Math.max(200, error.retryAfterMs || 1000),
+    );
+    this.resendTimers.add(timer);
+  }
+
   // ------------------------------------------------------------ extensions
 
   /** Calls `listener` with every server frame: parsed JSON, or an ArrayBuffer. */
@@ -378,21 +393,6 @@ export class RoomSession {
     } catch {
       return false;
     }
-  }
-
-  /** A send refused for going too fast is sent again, same clientMsgId, once the server says. */
-  private resendLater(error: ProtocolError): void {
-    const p = rateLimitedSend(this.state, error);
-    if (!p) return;
-    const timer = setTimeout(
-      () => {
-        this.resendTimers.delete(timer);
-        const still = this.state.pending.find((x) => x.clientMsgId === p.clientMsgId);
-        if (still && still.status === 'sending' && this.live) this.transmit(this.sendFrame(still));
-      },
-      Math.max(200, error.retryAfterMs || 1000),
-    );
-    this.resendTimers.add(timer);
   }
 
   // ------------------------------------------------------------ actions

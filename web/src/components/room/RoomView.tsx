@@ -39,7 +39,8 @@ function useAnnouncements(state: RoomState): string[] {
     }
     const fresh: string[] = [];
     for (const item of state.timeline) {
-      if (item.kind !== 'message' || item.seq <= from) continue;
+      // Only what happens live: never the backlog a join or resume replays.
+      if (item.kind !== 'message' || item.seq <= from || item.seq <= state.welcomeSeq) continue;
       const m = item.message;
       if (m.authorId === state.you?.id) continue;
       const text = m.text.length > 200 ? `${m.text.slice(0, 200)}…` : m.text;
@@ -51,7 +52,7 @@ function useAnnouncements(state: RoomState): string[] {
       fresh.push(outcome.text);
     }
     if (fresh.length) setLines((cur) => [...cur, ...fresh].slice(-MAX_ANNOUNCEMENTS));
-  }, [state.joined, state.lastSeq, state.timeline, state.you?.id, state.outcomes]);
+  }, [state.joined, state.lastSeq, state.timeline, state.you?.id, state.outcomes, state.welcomeSeq]);
   return lines;
 }
 
