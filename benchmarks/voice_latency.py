@@ -99,7 +99,8 @@ def arrived_ms(member: Member, frame: Frame) -> float:
     return member.arrived[index] * 1000
 
 
-async def one_turn(speaker: Member, listener: Member, pcm: bytes, said: str) -> Turn:
+async def one_turn(speaker: Member, listener: Member, pcm: bytes, said: str) -> Turn | None:
+    """One measured turn; None when the persona did not answer (declined)."""
     mark = len(listener.frames)
     ref = await talk(speaker, pcm)
     released = wall_ms()
@@ -126,7 +127,16 @@ async def one_turn(speaker: Member, listener: Member, pcm: bytes, said: str) -> 
         audio = f.get("event", {}).get("replyAudio", {})
         return bool(audio.get("replyId") == reply_id and audio.get("pcm"))
 
-    first_audio = arrived_ms(listener, await seen(listener, mark, audio_of, 120))
+    def unanswered(f: Frame) -> bool:
+        ended = f.get("event", {}).get("replyEnded", {})
+        return bool(
+            ended.get("replyId") == reply_id and ended.get("outcome") != "REPLY_OUTCOME_COMPLETED"
+        )
+
+    heard_first = await seen(listener, mark, lambda f: audio_of(f) or unanswered(f), 120)
+    if unanswered(heard_first):
+        return None
+    first_audio = arrived_ms(listener, heard_first)
     ended = await seen(
         listener,
         mark,
@@ -210,6 +220,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     stack.start()
     turns: list[Turn] = []
     barge_ins: list[float] = []
+    unanswered = 0
     try:
         persona = {
             "name": "Ada",
@@ -227,6 +238,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             said = f"Ada, {QUESTIONS[i % len(QUESTIONS)]}"
             pcm = await speech(stack, said)
             turn = await one_turn(speaker, listener, pcm, said)
+            if turn is None:
+                unanswered += 1
+                print(f"turn {i + 1:2d}: not answered (declined)", flush=True)
+                continue
             turns.append(turn)
             print(
                 f"turn {i + 1:2d}: transcript {turn.transcript_ms:5.0f} ms, first audio "
@@ -248,6 +263,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "turns": [asdict(t) for t in turns],
         "barge_in_ms": barge_ins,
+        "unanswered": unanswered,
     }
 
 
@@ -286,6 +302,7 @@ def table(results: dict[str, Any]) -> str:
         f"cold first turn: transcript {cold.transcript_ms:.0f} ms, first audio "
         f"{cold.first_audio_ms:.0f} ms",
         f"a listener receives {byte_rate / 1000:.1f} KB per second of speech",
+        f"turns not answered (the persona declined): {results['unanswered']}",
         f"prompt tokens reused (warm median): "
         f"{statistics.median([t.prompt_tokens_cached for t in warm]):.0f} of "
         f"{statistics.median([t.prompt_tokens for t in warm]):.0f}",
