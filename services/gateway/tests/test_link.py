@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,26 @@ async def test_rooms_are_isolated(gateway: GatewayHarness) -> None:
     frame, _ = await b.recv_until(lambda f: "message" in f.get("event", {}))
     assert frame["event"]["message"]["text"] == "for room two"
     assert await gateway.metric("chorus_gateway_room_links") == 2
+
+
+@pytest.mark.asyncio
+async def test_a_stalled_reader_is_cut_in_seconds_however_long_its_queue(
+    gateway_factory: GatewayFactory,
+) -> None:
+    gateway = await gateway_factory(outbound_queue_frames=100_000, slow_consumer_s=1.0)
+    created = await gateway.create_room()
+    room_id, invite = created["room"]["id"], created["inviteToken"]
+    sender = await gateway.connect(room_id)
+    await sender.join(invite, "Sender")
+    slow = await _slow_member(gateway, room_id)
+    await slow.join(invite, "Slow")
+    draining = asyncio.create_task(_collect_messages(sender, 400))
+    started = time.monotonic()
+    text = "x" * 3000
+    for n in range(400):
+        await sender.send({"send": {"clientMsgId": f"s-{n}", "text": f"{n} {text}"}})
+        if n % 50 == 49:
+            await asyncio.sleep(0.5)  # a steady stream, not one burst
+    await asyncio.wait_for(draining, 30)
+    assert await gateway.metric("chorus_gateway_slow_consumers_total") == 1
+    assert time.monotonic() - started < 10

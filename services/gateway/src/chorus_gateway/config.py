@@ -33,6 +33,9 @@ class GatewaySettings(BaseSettings):
     max_frame_bytes: int = Field(default=16384, ge=256)
     #: Frames waiting for one slow WebSocket before it is cut off (close 4008).
     outbound_queue_frames: int = Field(default=512, ge=1)
+    #: Seconds a WebSocket may take nothing while frames wait for it before it
+    #: is cut off as a slow consumer (0: only the queue length counts).
+    slow_consumer_s: float = Field(default=5.0, ge=0)
     #: Requests waiting for one room's gRPC stream; senders wait when it is full.
     link_queue_frames: int = Field(default=1024, ge=1)
     #: Unsent bytes the kernel may hold per socket (TCP_NOTSENT_LOWAT; 0: the

@@ -57,6 +57,9 @@ class ConnectionLimits:
     max_frame_bytes: int
     outbound_queue_frames: int
     join_timeout_s: float
+    #: A socket that takes nothing for this long while frames wait for it is
+    #: a slow consumer too, however short its queue (0: only the queue counts).
+    stalled_s: float = 0.0
     #: Send frames, and bytes of their text, one connection may send.
     messages: Rate = UNLIMITED
     text_bytes: Rate = UNLIMITED
@@ -70,6 +73,7 @@ class Connection:
         "_closing",
         "_conn_id",
         "_in_flight",
+        "_in_flight_since",
         "_interrupted",
         "_limits",
         "_link",
@@ -111,6 +115,7 @@ class Connection:
         self._wakeup: asyncio.Future[None] | None = None
         # The writer has taken a frame and is waiting for the socket to take it.
         self._in_flight = False
+        self._in_flight_since = 0.0
         self._closing = False  # no more frames are accepted
         self._stopped = False
         self._close: _Close | None = None  # what to close with; None: nothing to say
@@ -150,7 +155,7 @@ class Connection:
         pending = self._pending
         if pending is None:
             pending = self._pending = deque()
-        if len(pending) >= self._limits.outbound_queue_frames:
+        if len(pending) >= self._limits.outbound_queue_frames or self._stalled():
             self._slow_consumer()
             return
         pending.append(item)
@@ -158,6 +163,15 @@ class Connection:
             self._writer = asyncio.create_task(self._write_loop(pending))
         elif self._wakeup is not None and not self._wakeup.done():
             self._wakeup.set_result(None)
+
+    def _stalled(self) -> bool:
+        """The socket has taken nothing for ``stalled_s`` while frames wait."""
+        limit = self._limits.stalled_s
+        return bool(
+            limit
+            and self._in_flight
+            and asyncio.get_running_loop().time() - self._in_flight_since > limit
+        )
 
     def _slow_consumer(self) -> None:
         self._metrics.slow_consumers += 1
@@ -255,6 +269,7 @@ class Connection:
                 if try_write is not None and try_write(item.wire):
                     continue
                 self._in_flight = True  # the ASGI send waits for the socket to drain
+                self._in_flight_since = loop.time()
                 if item.binary:
                     await send({"type": "websocket.send", "bytes": item.payload})
                 else:

@@ -49,6 +49,7 @@ class Gateway:
             max_frame_bytes=settings.max_frame_bytes,
             outbound_queue_frames=settings.outbound_queue_frames,
             join_timeout_s=settings.join_timeout_s,
+            stalled_s=settings.slow_consumer_s,
             messages=Rate(settings.member_messages_per_s, settings.member_messages_burst),
             text_bytes=Rate(settings.member_text_bytes_per_s, settings.member_text_bytes_burst),
         )
