@@ -56,6 +56,8 @@ QUESTIONS = [
     "what is the opposite of hot?",
 ]
 
+STORIES = ["the sea", "a lighthouse", "the mountains", "a dragon", "the moon", "a lost key"]
+
 
 @dataclass
 class Turn:
@@ -178,7 +180,7 @@ async def one_turn(speaker: Member, listener: Member, pcm: bytes, said: str) -> 
     )
 
 
-async def barge_in(speaker: Member, listener: Member, pcm: bytes) -> float:
+async def barge_in(speaker: Member, listener: Member, pcm: bytes) -> float | None:
     """Ask for a long answer; once the listener hears it, the speaker presses
     push-to-talk: milliseconds from the press to the listener's
     `speechStopped` (the browser drops its audio at once on it)."""
@@ -193,12 +195,19 @@ async def barge_in(speaker: Member, listener: Member, pcm: bytes) -> float:
         120,
     )
     reply_id = started["event"]["replyStarted"]["replyId"]
-    await seen(
-        listener,
-        mark,
-        lambda f: bool(f.get("event", {}).get("replyAudio", {}).get("replyId") == reply_id),
-        120,
-    )
+
+    def speaking(f: Frame) -> bool:
+        audio = f.get("event", {}).get("replyAudio", {})
+        return bool(audio.get("replyId") == reply_id and audio.get("pcm"))
+
+    def unanswered(f: Frame) -> bool:
+        ended = f.get("event", {}).get("replyEnded", {})
+        return bool(
+            ended.get("replyId") == reply_id and ended.get("outcome") != "REPLY_OUTCOME_COMPLETED"
+        )
+
+    if unanswered(await seen(listener, mark, lambda f: speaking(f) or unanswered(f), 120)):
+        return None  # declined: nothing to interrupt
     pressed = wall_ms()
     await speaker.send_frame({"ref": "barge", "voiceStart": {"turnId": f"barge-{reply_id}"}})
     stopped = await listener.next(
@@ -250,10 +259,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             # Let the answer be heard (a new press would cut it: barge-in).
             await asyncio.sleep(min(turn.audio_seconds, 2.0))
-        long_question = await speech(stack, "Ada, tell me a long story about the sea.")
         for i in range(args.barge_ins):
-            barge_ins.append(await barge_in(speaker, listener, long_question))
-            print(f"barge-in {i + 1}: speech stopped at the listener after {barge_ins[-1]:.0f} ms")
+            topic = STORIES[i % len(STORIES)]
+            long_question = await speech(stack, f"Ada, tell me a long story about {topic}.")
+            stopped = await barge_in(speaker, listener, long_question)
+            if stopped is None:
+                print(f"barge-in {i + 1}: the persona declined; nothing to interrupt")
+                continue
+            barge_ins.append(stopped)
+            print(f"barge-in {i + 1}: speech stopped at the listener after {stopped:.0f} ms")
         await speaker.close()
         await listener.close()
     finally:
