@@ -378,6 +378,9 @@ async def test_presence_and_welcome_show_active_replies(harness: RoomHarness) ->
     await gw.events_until(
         "a", lambda e: e.HasField("reply_delta") and "words" in e.reply_delta.text
     )
+    # Shared (the scale backend), the text so far is written at most every
+    # active_reply_flush_s.
+    await asyncio.sleep(0.4)
     second = harness.session(created.room.id)
     late = await second.join("b", created.invite_token, "Cy")
     assert late.active_replies[0].text == "slow words"

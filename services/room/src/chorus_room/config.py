@@ -63,6 +63,13 @@ class RoomSettings(BaseSettings):
     #: Replies that personas may trigger in one room per budget window.
     persona_chain_budget: int = Field(default=8, ge=0)
     persona_chain_window_s: float = Field(default=300.0, gt=0)
+    #: With the ``redis`` bus: a member of an instance that stops refreshing
+    #: (a crash) is offline after this long; its streaming replies likewise
+    #: stop being listed to joiners.
+    presence_ttl_s: float = Field(default=15.0, ge=1.0)
+    active_reply_ttl_s: float = Field(default=15.0, ge=1.0)
+    #: Most often a streaming reply's text so far is written to Redis.
+    active_reply_flush_s: float = Field(default=0.15, gt=0)
     #: Replies streaming at once in one room.
     max_active_replies: int = Field(default=8, ge=1)
     #: Tokens of recent history given to a persona as context (estimated).

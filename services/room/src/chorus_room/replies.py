@@ -12,15 +12,15 @@ import asyncio
 import functools
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
-from contextlib import aclosing
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
 from chorus.v1 import chat_pb2, room_pb2
 from chorus_common import context as log_context
+from chorus_common.tasks import TaskSet
 
 from chorus_room import metrics
-from chorus_room.budget import ChainBudget
 from chorus_room.config import RoomSettings
 from chorus_room.domain.echo import repeats, trim_parroted_tail
 from chorus_room.domain.mentions import parse_mentions
@@ -35,6 +35,8 @@ from chorus_room.domain.prompt import (
 from chorus_room.domain.reply_filter import ReplyFilter
 from chorus_room.events import EventLog
 from chorus_room.ids import new_id, now_ms
+from chorus_room.live.interrupts import watching_interrupts
+from chorus_room.live.local import LocalActiveReplies, LocalRoomBudget
 from chorus_room.models import ModelCatalog
 from chorus_room.ports.completer import (
     CHAT_FAILURES,
@@ -42,6 +44,7 @@ from chorus_room.ports.completer import (
     CompletionError,
     FailureKind,
 )
+from chorus_room.ports.live import ActiveReplyRegistry, LiveStateError, RoomBudget
 from chorus_room.ports.store import StoreError
 from chorus_room.rooms import options_of
 from chorus_room.speech import Speech
@@ -57,6 +60,8 @@ _RETRIES = 1
 _ECHO_WINDOW = 12
 #: (room, person) pairs whose last answering persona is remembered.
 _LAST_ANSWERED = 10_000
+#: Longest a reply waits for its room's interrupt subscription.
+_WATCH_READY_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,15 @@ class Prompt:
     asked_by_name: bool
     #: The model writes the persona's transcript line itself (continuation).
     writes_the_chat: bool = False
+
+
+@dataclass(slots=True)
+class _Watch:
+    """A room's interrupt subscription, shared by its running reply groups."""
+
+    users: int = 0
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass(slots=True)
@@ -89,6 +103,8 @@ class ActiveReply:
     #: Answering after the personas asked before it, seeing their replies.
     in_turn: bool = False
     streaming: bool = False
+    #: In the room's list of replies streaming now (the live state).
+    listed: bool = False
     timing: room_pb2.ReplyTiming = field(default_factory=room_pb2.ReplyTiming)
 
     def to_proto(self) -> room_pb2.ActiveReply:
@@ -109,13 +125,22 @@ class ReplyManager:
         settings: RoomSettings,
         *,
         speech: Speech | None = None,
+        budget: RoomBudget | None = None,
+        active: ActiveReplyRegistry | None = None,
     ) -> None:
         self._log = log_
         self._store = log_.store
         self._completer = completer
         self._models = models
         self._settings = settings
-        self._budget = ChainBudget(settings.persona_chain_budget, settings.persona_chain_window_s)
+        self._budget = budget or LocalRoomBudget(
+            limit=settings.persona_chain_budget, window_s=settings.persona_chain_window_s
+        )
+        #: Replies streaming now, as every instance sees them.
+        self._listed = active or LocalActiveReplies()
+        #: One interrupt subscription per room with replies running here.
+        self._watches: dict[str, _Watch] = {}
+        self._watchers = TaskSet("reply-interrupts")
         self._transcripts = Transcripts(self._store, budget=settings.context_token_budget)
         self._active: dict[str, ActiveReply] = {}
         self._closed = False
@@ -141,7 +166,7 @@ class ReplyManager:
         """The replies streaming in a room now (not those waiting their turn)."""
         return [r.to_proto() for r in self._active.values() if r.room_id == room_id and r.streaming]
 
-    def trigger(
+    async def trigger(
         self,
         room_id: str,
         event: room_pb2.RoomEvent,
@@ -164,7 +189,7 @@ class ReplyManager:
             if in_room >= self._settings.max_active_replies:
                 log.warning("room %s: too many replies at once; %s skipped", room_id, persona.id)
                 continue
-            if depth > 0 and not self._budget.try_spend(room_id):
+            if depth > 0 and not await self._spend(room_id):
                 log.info("room %s: persona chain budget spent", room_id)
                 continue
             reply = ActiveReply(new_id("m"), room_id, persona, message, event.seq, depth)
@@ -182,11 +207,76 @@ class ReplyManager:
             task.add_done_callback(functools.partial(self._forget, [r.id for r in group]))
         return [r.id for r in replies]
 
+    async def _spend(self, room_id: str) -> bool:
+        try:
+            return await self._budget.try_spend(room_id)
+        except LiveStateError as exc:  # unsure: no chain rather than an endless one
+            log.warning("room %s: chain budget unavailable: %s", room_id, exc)
+            return False
+
     async def _run_group(self, replies: Sequence[ActiveReply]) -> None:
-        for reply in replies:
-            if not reply.stop_requested:  # a stop before its turn: it never starts
-                await self._run(reply)
-            self._active.pop(reply.id, None)
+        async with self._watching(replies[0].room_id):
+            for reply in replies:
+                if not reply.stop_requested:  # a stop before its turn: it never starts
+                    await self._run(reply)
+                self._active.pop(reply.id, None)
+
+    @asynccontextmanager
+    async def _watching(self, room_id: str) -> AsyncIterator[None]:
+        """While inside, an interrupt for the room sent on any instance
+        reaches this one (one subscription per room, shared)."""
+        watch = self._watches.get(room_id)
+        if watch is None:
+            watch = self._watches[room_id] = _Watch()
+            self._watchers.start(self._watch(room_id, watch), name=f"interrupts-{room_id}")
+        watch.users += 1
+        try:
+            with suppress(TimeoutError):  # a slow bus must not hold the reply
+                async with asyncio.timeout(_WATCH_READY_S):
+                    await watch.ready.wait()
+            yield
+        finally:
+            watch.users -= 1
+            if watch.users == 0:
+                watch.done.set()
+                if self._watches.get(room_id) is watch:
+                    del self._watches[room_id]
+
+    async def _watch(self, room_id: str, watch: _Watch) -> None:
+        try:
+            async with watching_interrupts(self._log.bus, room_id, self._interrupted):
+                watch.ready.set()
+                await watch.done.wait()
+        finally:
+            watch.ready.set()
+
+    async def _interrupted(self, room_id: str, reply_id: str) -> None:
+        """An interrupt from the bus (a member on any instance pressed stop):
+        stop the reply here, and its speech (everyone is told)."""
+        self.interrupt(room_id, reply_id)
+        if self._speech is not None:
+            stopped = self._speech.stop(room_id, [reply_id] if reply_id else [])
+            if stopped:
+                event = room_pb2.SpeechStopped(reply_ids=stopped)
+                await self._log.ephemeral(room_id, room_pb2.RoomEvent(speech_stopped=event))
+
+    async def _list(self, reply: ActiveReply) -> None:
+        """Tell every instance the reply streams, with its text so far (the
+        Redis adapter writes at most every ``active_reply_flush_s``)."""
+        try:
+            await self._listed.update(reply.room_id, reply.to_proto())
+            reply.listed = True
+        except LiveStateError as exc:
+            log.warning("room %s reply %s: not listed: %s", reply.room_id, reply.id, exc)
+
+    async def _unlist(self, reply: ActiveReply) -> None:
+        if not reply.listed:
+            return
+        reply.listed = False
+        try:
+            await self._listed.finish(reply.room_id, reply.id)
+        except LiveStateError as exc:  # its entry expires at its deadline
+            log.warning("room %s reply %s: not unlisted: %s", reply.room_id, reply.id, exc)
 
     def _forget(self, reply_ids: Sequence[str], _task: asyncio.Task[None]) -> None:
         for reply_id in reply_ids:
@@ -214,6 +304,7 @@ class ReplyManager:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._watchers.aclose()
 
     # ------------------------------------------------------------- a reply
 
@@ -236,6 +327,8 @@ class ReplyManager:
                 error=error,
             )
             await self._end(reply, ended)
+        finally:
+            await self._unlist(reply)  # however it ended (shutdown too)
 
     async def _reply(self, reply: ActiveReply) -> None:
         reply.streaming = True
@@ -251,6 +344,7 @@ class ReplyManager:
                 )
             ),
         )
+        await self._list(reply)
         if self._speech is not None:
             room = await self._store.get_room(room_id)
             speak_all = room is not None and options_of(room).speak_replies
@@ -346,6 +440,7 @@ class ReplyManager:
 
     async def _end(self, reply: ActiveReply, ended: room_pb2.ReplyEnded) -> None:
         """Tell the room the reply is over, with its timing."""
+        await self._unlist(reply)  # a joiner from now on sees its end, not it streaming
         if self._speech is not None:
             self._speech.reply_ended(reply.id, kept=ended.message_seq > 0)
         timing = reply.timing
@@ -452,6 +547,7 @@ class ReplyManager:
                                 reply_delta=room_pb2.ReplyDelta(reply_id=reply.id, text=shown)
                             ),
                         )
+                        await self._list(reply)
                 elif kind == "usage":
                     reply.timing.prompt_tokens = chunk.usage.prompt_tokens
                     reply.timing.prompt_tokens_cached = chunk.usage.prompt_tokens_cached
@@ -497,7 +593,7 @@ class ReplyManager:
         # A greeting ("@Mira, I agree...") asks nothing; a question does.
         questioned = parse_mentions(stored.message.text, participants).asked
         asked = [p for p in participants if p.id in questioned and p.kind == PERSONA]
-        self.trigger(reply.room_id, stored, asked, depth=reply.depth + 1)
+        await self.trigger(reply.room_id, stored, asked, depth=reply.depth + 1)
 
 
 def describe_timing(timing: room_pb2.ReplyTiming) -> str:

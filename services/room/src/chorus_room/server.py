@@ -4,6 +4,9 @@ reflection."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
 
 import grpc
@@ -13,7 +16,7 @@ from grpc_reflection.v1alpha import reflection
 
 from chorus_room.adapters.grpc_completer import GrpcCompleter
 from chorus_room.adapters.grpc_voice import GrpcVoice
-from chorus_room.composition import open_bus, open_store, resyncing
+from chorus_room.composition import LiveState, open_bus, open_live, open_store, resyncing
 from chorus_room.config import RoomSettings
 from chorus_room.events import EventLog
 from chorus_room.health import StoreHealth
@@ -22,7 +25,6 @@ from chorus_room.ports.bus import Bus
 from chorus_room.ports.completer import Completer
 from chorus_room.ports.store import Store
 from chorus_room.ports.voice import Voice
-from chorus_room.presence import PresenceTracker
 from chorus_room.presets import load_presets
 from chorus_room.replies import ReplyManager
 from chorus_room.rooms import Rooms
@@ -32,6 +34,8 @@ from chorus_room.speech import Speech
 from chorus_room.voices import VoiceCatalog
 
 log = logging.getLogger("chorus.room")
+#: Longest wait, on stop, for cancelled sessions to finish their cleanup.
+_SESSION_CLEANUP_S = 3.0
 SERVICE_NAME = room_pb2.DESCRIPTOR.services_by_name["RoomService"].full_name
 
 
@@ -62,6 +66,8 @@ class RoomServer:
         self._server: grpc.aio.Server | None = None
         self._replies: ReplyManager | None = None
         self._health: StoreHealth | None = None
+        self._live: LiveState | None = None
+        self._servicer: RoomServicer | None = None
         self._stopped = False
 
     async def start(self) -> int:
@@ -75,14 +81,24 @@ class RoomServer:
         models = ModelCatalog(self._completer)
         if self._voice is not None:
             self._speech = Speech(event_log, self._voice)
-        self._replies = ReplyManager(event_log, self._completer, models, s, speech=self._speech)
+        self._live = open_live(s, on_expired=functools.partial(_went_away, event_log))
+        self._replies = ReplyManager(
+            event_log,
+            self._completer,
+            models,
+            s,
+            speech=self._speech,
+            budget=self._live.budget,
+            active=self._live.replies,
+        )
         deps = SessionDeps(
             rooms=Rooms(
                 event_log, models, load_presets(s.presets_path), s, VoiceCatalog(self._voice)
             ),
             log=event_log,
             replies=self._replies,
-            presence=PresenceTracker(),
+            presence=self._live.presence,
+            active_replies=self._live.replies,
             settings=s,
             voice=self._voice,
             speech=self._speech,
@@ -91,7 +107,8 @@ class RoomServer:
             self._store, (SERVICE_NAME,), interval_s=s.health_check_interval_s
         )
         server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
-        room_pb2_grpc.add_RoomServiceServicer_to_server(RoomServicer(deps), server)
+        self._servicer = RoomServicer(deps)
+        room_pb2_grpc.add_RoomServiceServicer_to_server(self._servicer, server)
         health_pb2_grpc.add_HealthServicer_to_server(self._health.servicer, server)
         reflection.enable_server_reflection(
             (
@@ -121,10 +138,22 @@ class RoomServer:
             await self._health.aclose()
         if self._server is not None:
             await self._server.stop(grace)
+        if self._servicer is not None:  # their members leave before the adapters close
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_SESSION_CLEANUP_S):
+                    await self._servicer.sessions_ended()
         if self._replies is not None:
             await self._replies.aclose()
         if self._speech is not None:
             await self._speech.aclose()
+        if self._live is not None:
+            await self._live.aclose()
         for closable in (self._completer, self._voice, self._bus, self._store):
             if closable is not None:
                 await closable.aclose()
+
+
+async def _went_away(event_log: EventLog, room_id: str, participant_id: str) -> None:
+    """A member of an instance that stopped (crashed) is offline for the room."""
+    presence = room_pb2.Presence(participant_id=participant_id, online=False)
+    await event_log.ephemeral(room_id, room_pb2.RoomEvent(presence=presence))

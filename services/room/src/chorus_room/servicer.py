@@ -8,6 +8,7 @@ stays with it (and with the replies it starts)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias, TypeVar
@@ -61,6 +62,15 @@ class RoomServicer(room_pb2_grpc.RoomServiceServicer):  # type: ignore[misc]
     def __init__(self, deps: SessionDeps) -> None:
         self._deps = deps
         self._rooms = deps.rooms
+        #: RoomSession handlers running now (gRPC's tasks, not ours).
+        self._sessions: set[asyncio.Task[Any]] = set()
+
+    async def sessions_ended(self) -> None:
+        """Wait until the RoomSession handlers have finished their cleanup
+        (members leave presence), so the adapters they use are closed only
+        after it (the caller bounds the wait)."""
+        if self._sessions:
+            await asyncio.wait(set(self._sessions))
 
     async def CreateRoom(
         self, request: room_pb2.CreateRoomRequest, context: Context
@@ -138,6 +148,9 @@ class RoomServicer(room_pb2_grpc.RoomServiceServicer):  # type: ignore[misc]
         session = GatewaySession(self._deps, room_id)
         log.info("session opened")
         metrics.OPEN_STREAMS.add(session)
+        handler = asyncio.current_task()
+        if handler is not None:
+            self._sessions.add(handler)
         try:
             await session.run(context, pending)
         except* StreamLagging:
@@ -150,5 +163,7 @@ class RoomServicer(room_pb2_grpc.RoomServiceServicer):  # type: ignore[misc]
             metrics.error_sent(room_pb2.ERROR_CODE_UNAVAILABLE)
             await context.abort(grpc.StatusCode.UNAVAILABLE, "Storage is unavailable.")
         finally:
+            if handler is not None:
+                self._sessions.discard(handler)
             metrics.OPEN_STREAMS.discard(session)
             log.info("session closed")

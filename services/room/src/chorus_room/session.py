@@ -30,10 +30,11 @@ from chorus_room.domain.validation import clean_display_name, clean_message_text
 from chorus_room.errors import RoomError, invalid, unknown_room
 from chorus_room.events import EventLog, channel
 from chorus_room.ids import hash_secret, new_id, new_secret, now_ms
+from chorus_room.live.interrupts import send_interrupt
 from chorus_room.ports.bus import Subscription
+from chorus_room.ports.live import ActiveReplyRegistry, LiveStateError, PresenceRegistry
 from chorus_room.ports.store import ParticipantRecord, StoreError, UpsertParticipant
 from chorus_room.ports.voice import Voice, VoiceFailure
-from chorus_room.presence import PresenceTracker
 from chorus_room.replies import ReplyManager
 from chorus_room.rooms import Rooms, options_of
 from chorus_room.speech import Speech
@@ -60,7 +61,9 @@ class SessionDeps:
     rooms: Rooms
     log: EventLog
     replies: ReplyManager
-    presence: PresenceTracker
+    #: Who is online, and the replies streaming now, on every instance.
+    presence: PresenceRegistry
+    active_replies: ActiveReplyRegistry
     settings: RoomSettings
     #: None: the room service runs without voice (push-to-talk is refused).
     voice: Voice | None = None
@@ -298,10 +301,8 @@ class GatewaySession:
                 participant_token=token,
                 replay_after_seq=after,
                 backlog_truncated=truncated,
-                online_participant_ids=sorted(
-                    {*self._d.presence.online(self.room_id), participant.id}
-                ),
-                active_replies=self._d.replies.active(self.room_id),
+                online_participant_ids=sorted({*await self._online(), participant.id}),
+                active_replies=await self._active_replies(),
             )
             self._emit(room_pb2.ServerFrame(welcome=welcome), [conn_id])
             while after < delivered:
@@ -315,13 +316,32 @@ class GatewaySession:
                     break
                 after = page.events[-1].seq
             self._members[conn_id] = Member(participant)
-        if self._d.presence.connect(self.room_id, participant.id):
+        try:
+            came_online = await self._d.presence.connect(self.room_id, participant.id)
+        except LiveStateError as exc:
+            log.warning("room %s: presence unavailable: %s", self.room_id, exc)
+            came_online = True  # here, at least
+        if came_online:
             await self._d.log.ephemeral(
                 self.room_id,
                 room_pb2.RoomEvent(
                     presence=room_pb2.Presence(participant_id=participant.id, online=True)
                 ),
             )
+
+    async def _online(self) -> list[str]:
+        try:
+            return await self._d.presence.online(self.room_id)
+        except LiveStateError as exc:
+            log.warning("room %s: presence unavailable: %s", self.room_id, exc)
+            return [m.participant.id for m in self._members.values()]
+
+    async def _active_replies(self) -> list[room_pb2.ActiveReply]:
+        try:
+            return await self._d.active_replies.active(self.room_id)
+        except LiveStateError as exc:
+            log.warning("room %s: streaming replies unavailable: %s", self.room_id, exc)
+            return self._d.replies.active(self.room_id)
 
     async def _participant(self, join: room_pb2.Join) -> tuple[room_pb2.Participant, str]:
         """The returning participant the token names, or a new person."""
@@ -449,13 +469,22 @@ class GatewaySession:
         else:
             asked = []
         # Several personas asked at once answer in turn, like people would.
-        self._d.replies.trigger(self.room_id, stored, asked, in_turn=True)
+        await self._d.replies.trigger(self.room_id, stored, asked, in_turn=True)
         return ack
 
     async def _interrupt(self, interrupt: room_pb2.Interrupt, by: str) -> None:
-        stopped = self._d.replies.interrupt(self.room_id, interrupt.reply_id)
-        silenced = await self._silence([interrupt.reply_id] if interrupt.reply_id else [], by)
-        if interrupt.reply_id and not stopped and not silenced:
+        """Stop a reply (every reply of the room when none is named) here, and
+        on the instance that runs it: the interrupt goes over the bus unless
+        it was stopped here."""
+        reply_id = interrupt.reply_id
+        stopped = self._d.replies.interrupt(self.room_id, reply_id)
+        silenced = await self._silence([reply_id] if reply_id else [], by)
+        if reply_id and (stopped or silenced):
+            return
+        # Listed before it is sent: once stopped elsewhere, it is unlisted.
+        listed = not reply_id or reply_id in {r.reply_id for r in await self._active_replies()}
+        await send_interrupt(self._d.log.bus, self.room_id, reply_id)
+        if not listed:
             raise RoomError(
                 room_pb2.ERROR_CODE_UNKNOWN_REPLY, "That reply is not streaming any more."
             )
@@ -510,7 +539,12 @@ class GatewaySession:
             self._emit(room_pb2.ServerFrame(event=event), [conn_id])
 
     async def _went_offline(self, participant_id: str) -> None:
-        if self._d.presence.disconnect(self.room_id, participant_id):
+        try:
+            went_offline = await self._d.presence.disconnect(self.room_id, participant_id)
+        except LiveStateError as exc:
+            log.warning("room %s: presence unavailable: %s", self.room_id, exc)
+            went_offline = False  # its entry expires; another instance reports it
+        if went_offline:
             await self._d.log.ephemeral(
                 self.room_id,
                 room_pb2.RoomEvent(

@@ -8,6 +8,8 @@ import uuid
 
 from redis.asyncio import Redis
 
+from chorus_room.live import translated
+
 _SPEND = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -32,8 +34,9 @@ class RedisRoomBudget:
     async def try_spend(self, room_id: str) -> bool:
         if self._limit <= 0:
             return False
-        spent = await self._spend(
-            keys=[f"chorus:budget:{room_id}"],
-            args=[self._window_ms, self._limit, uuid.uuid4().hex],
-        )
+        with translated("chain budget"):
+            spent = await self._spend(
+                keys=[f"chorus:budget:{room_id}"],
+                args=[self._window_ms, self._limit, uuid.uuid4().hex],
+            )
         return bool(spent)

@@ -7,6 +7,7 @@ carry no event, so sharing the room channel costs them nothing."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -27,7 +28,8 @@ async def watching_interrupts(
     bus: Bus, room_id: str, stop: Callable[[str, str], object]
 ) -> AsyncIterator[None]:
     """While inside, call ``stop(room_id, reply_id)`` for each interrupt
-    published to the room (``ReplyManager.interrupt`` fits)."""
+    published to the room (``ReplyManager.interrupt`` fits; an awaitable it
+    returns is awaited)."""
     async with bus.subscribe(channel(room_id)) as subscription:
 
         async def listen() -> None:
@@ -35,7 +37,9 @@ async def watching_interrupts(
                 message = room_pb2.BusMessage()
                 message.ParseFromString(payload)
                 if message.HasField("interrupt"):
-                    stop(room_id, message.interrupt.reply_id)
+                    result = stop(room_id, message.interrupt.reply_id)
+                    if inspect.isawaitable(result):
+                        await result
 
         listener = asyncio.create_task(listen(), name=f"interrupts-{room_id}")
         try:

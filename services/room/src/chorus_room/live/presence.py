@@ -15,6 +15,9 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from chorus_room.live import translated
+from chorus_room.ports.live import LiveStateError
+
 log = logging.getLogger("chorus.room.presence")
 
 _NOW = """
@@ -98,10 +101,11 @@ class RedisPresence:
     async def connect(self, room_id: str, participant_id: str) -> bool:
         counts = self._local[room_id]
         counts[participant_id] += 1
-        others = await self._connect(
-            keys=[_key(room_id)],
-            args=[self._ttl_ms, self._member(participant_id), f"{participant_id}|"],
-        )
+        with translated("presence"):  # counted here: the next refresh writes it
+            others = await self._connect(
+                keys=[_key(room_id)],
+                args=[self._ttl_ms, self._member(participant_id), f"{participant_id}|"],
+            )
         return counts[participant_id] == 1 and int(others) == 0
 
     async def disconnect(self, room_id: str, participant_id: str) -> bool:
@@ -114,14 +118,16 @@ class RedisPresence:
         del counts[participant_id]
         if not counts:
             del self._local[room_id]
-        left = await self._disconnect(
-            keys=[_key(room_id)], args=[self._member(participant_id), f"{participant_id}|"]
-        )
+        with translated("presence"):  # not refreshed any more: it expires
+            left = await self._disconnect(
+                keys=[_key(room_id)], args=[self._member(participant_id), f"{participant_id}|"]
+            )
         return int(left) == 0
 
     async def online(self, room_id: str) -> list[str]:
-        now = int(await self._now())
-        members = await self._client.zrangebyscore(_key(room_id), now, "+inf")
+        with translated("presence"):
+            now = int(await self._now())
+            members = await self._client.zrangebyscore(_key(room_id), now, "+inf")
         return sorted({_participant(m) for m in members})
 
     async def refresh(self) -> None:
@@ -147,7 +153,7 @@ class RedisPresence:
             await asyncio.sleep(self._ttl_ms / 3000)
             try:
                 await self.refresh()
-            except (RedisError, OSError) as exc:
+            except (RedisError, OSError, LiveStateError) as exc:
                 log.warning("presence refresh failed: %s", exc)
 
     async def aclose(self) -> None:

@@ -2,8 +2,11 @@
 room besides its history (issue 9, item 3). In-process adapters keep today's
 one-instance behaviour; the Redis ones (``chorus_room.live``) share it.
 
-Not wired yet: see docs/scale-out.md, "Shared live state", for the calls the
-session and the reply manager are to make.
+Composed in ``chorus_room.composition.open_live``; the session and the reply
+manager call them (docs/scale-out.md, "Shared live state").
+
+Every call may raise ``LiveStateError`` (the shared store is unreachable);
+callers degrade to this instance's view rather than fail a member's request.
 """
 
 from __future__ import annotations
@@ -11,6 +14,12 @@ from __future__ import annotations
 from typing import Protocol
 
 from chorus.v1 import room_pb2
+
+
+class LiveStateError(Exception):
+    """Shared live state could not be read or written (always retryable)."""
+
+    retryable = True
 
 
 class RoomBudget(Protocol):
