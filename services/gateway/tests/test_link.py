@@ -119,7 +119,9 @@ async def _slow_member(gateway: GatewayHarness, room_id: str) -> WsMember:
 async def test_slow_consumer_is_cut_off_and_others_keep_receiving(
     gateway_factory: GatewayFactory, ws_impl: str
 ) -> None:
-    gateway = await gateway_factory(outbound_queue_frames=4, ws_impl=ws_impl)
+    # Small enough that the stalled member overflows it at once, large enough
+    # that a busy machine does not make the reading member overflow it too.
+    gateway = await gateway_factory(outbound_queue_frames=32, ws_impl=ws_impl)
     created = await gateway.create_room()
     room_id, invite = created["room"]["id"], created["inviteToken"]
     sender = await gateway.connect(room_id)
