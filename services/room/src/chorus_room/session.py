@@ -24,9 +24,7 @@ from chorus_common.tasks import TaskSet
 
 from chorus_room import metrics
 from chorus_room.config import RoomSettings
-from chorus_room.domain.mentions import Mentions, parse_mentions
-from chorus_room.domain.spoken import spoken_mentions
-from chorus_room.domain.validation import clean_display_name, clean_message_text
+from chorus_room.domain.validation import clean_display_name
 from chorus_room.errors import RoomError, invalid, unknown_room
 from chorus_room.events import EventLog, channel
 from chorus_room.ids import hash_secret, new_id, new_secret, now_ms
@@ -35,15 +33,15 @@ from chorus_room.ports.bus import Subscription
 from chorus_room.ports.live import ActiveReplyRegistry, LiveStateError, PresenceRegistry
 from chorus_room.ports.store import ParticipantRecord, StoreError, UpsertParticipant
 from chorus_room.ports.voice import Voice, VoiceFailure
+from chorus_room.posting import Posting
 from chorus_room.replies import ReplyManager
-from chorus_room.rooms import Rooms, options_of
+from chorus_room.rooms import Rooms
 from chorus_room.speech import Speech
-from chorus_room.voice_turns import Turn, VoiceTurns
+from chorus_room.voice_turns import VoiceTurns
 
 log = logging.getLogger("chorus.room.session")
 HUMAN = room_pb2.PARTICIPANT_KIND_HUMAN
 PERSONA = room_pb2.PARTICIPANT_KIND_PERSONA
-_MAX_CLIENT_MSG_ID = 64
 _TYPING_INTERVAL_S = 1.0
 #: Most responses sent as one gRPC message.
 _MAX_BATCH = 256
@@ -87,12 +85,13 @@ class GatewaySession:
         self._out: asyncio.Queue[room_pb2.SessionResponse] = asyncio.Queue(
             deps.settings.session_queue
         )
+        self._posting = Posting(room_id, deps.rooms, deps.log, deps.replies, deps.settings)
         self._voice_turns = VoiceTurns(
             room_id,
             deps.voice,
             deps.log,
             deps.settings,
-            post=self._post_spoken,
+            post=lambda turn, heard: self._posting.spoken(turn.speaker, turn.turn_id, heard),
             reply=lambda frame, conn_id: self._emit(frame, [conn_id]),
         )
         # Play-button requests being synthesized for this stream's members.
@@ -369,108 +368,17 @@ class GatewaySession:
     async def _send(
         self, conn_id: str, ref: str, member: Member, send: room_pb2.SendMessage
     ) -> None:
-        text = clean_message_text(send.text, self._d.settings.max_message_chars)
-        if len(send.client_msg_id) > _MAX_CLIENT_MSG_ID:
-            raise invalid(f"client_msg_id has at most {_MAX_CLIENT_MSG_ID} characters.")
-        participants = await self._d.rooms.participants(self.room_id)
-        replied = None
-        if send.reply_to_id:
-            replied = await self._store.message(self.room_id, send.reply_to_id)
-            if replied is None:
-                raise invalid("The message you reply to is not in this room.")
-        mentions = parse_mentions(text, participants)
-        ack = await self._post(
-            member.participant,
-            text,
-            mentions,
-            participants,
-            client_msg_id=send.client_msg_id,
-            replied=replied,
-        )
+        ack, unknown = await self._posting.typed(member.participant, send)
         ack.ref = ref
         self._emit(room_pb2.ServerFrame(ack=ack), [conn_id])
-        if mentions.unknown and not ack.duplicate:
-            names = ", ".join(f"@{n}" for n in mentions.unknown)
+        if unknown:
+            names = ", ".join(f"@{n}" for n in unknown)
             error = room_pb2.Error(
                 code=room_pb2.ERROR_CODE_UNKNOWN_MENTION,
                 ref=ref,
                 message=f"No one called {names} is in this room; your message was sent.",
             )
             self._emit(room_pb2.ServerFrame(error=error), [conn_id])
-
-    async def _post_spoken(self, turn: Turn, heard: str) -> room_pb2.Ack:
-        """A push-to-talk turn's transcript, posted as the speaker's message.
-        A persona named in it answers; with no name said, the persona that
-        last answered the speaker does."""
-        text = clean_message_text(heard, self._d.settings.max_message_chars)
-        participants = await self._d.rooms.participants(self.room_id)
-        mentions = spoken_mentions(text, participants)
-        room = await self._store.get_room(self.room_id)
-        needs_a_name = room is not None and options_of(room).spoken_turns_need_a_name
-        if not mentions.everyone and not mentions.ids and not needs_a_name:
-            last = self._d.replies.last_answered(self.room_id, turn.speaker.id)
-            if last is not None and any(p.id == last for p in participants):
-                mentions = Mentions(ids=[last], asked=[last])
-        return await self._post(
-            turn.speaker,
-            text,
-            mentions,
-            participants,
-            client_msg_id=f"voice:{turn.turn_id}",
-            spoken=True,
-        )
-
-    async def _post(
-        self,
-        author: room_pb2.Participant,
-        text: str,
-        mentions: Mentions,
-        participants: Sequence[room_pb2.Participant],
-        *,
-        client_msg_id: str,
-        replied: room_pb2.Message | None = None,
-        spoken: bool = False,
-    ) -> room_pb2.Ack:
-        """Store a person's message once (per client_msg_id) and ask the
-        personas it addresses; returns the Ack for the sender."""
-        message = room_pb2.Message(
-            id=new_id("m"),
-            author_id=author.id,
-            author_name=author.name,
-            author_kind=author.kind,
-            text=text,
-            reply_to_id=replied.id if replied is not None else "",
-            mention_ids=mentions.ids,
-            client_msg_id=client_msg_id,
-            status=room_pb2.MESSAGE_STATUS_COMPLETE,
-            created_at_ms=now_ms(),
-            spoken=spoken,
-        )
-        dedupe = f"{author.id}:{client_msg_id}" if client_msg_id else ""
-        appended = await self._d.log.append(
-            self.room_id, room_pb2.RoomEvent(message=message), dedupe_key=dedupe
-        )
-        stored = appended.event
-        ack = room_pb2.Ack(
-            client_msg_id=client_msg_id,
-            message_id=stored.message.id,
-            seq=stored.seq,
-            duplicate=appended.duplicate,
-        )
-        if appended.duplicate:
-            return ack
-        personas = [p for p in participants if p.kind == PERSONA]
-        if mentions.everyone:
-            asked = personas
-        elif mentions.ids:
-            asked = [p for p in personas if p.id in mentions.ids]
-        elif replied is not None and replied.author_kind == PERSONA:
-            asked = [p for p in personas if p.id == replied.author_id]  # replying asks the author
-        else:
-            asked = []
-        # Several personas asked at once answer in turn, like people would.
-        await self._d.replies.trigger(self.room_id, stored, asked, in_turn=True)
-        return ack
 
     async def _interrupt(self, interrupt: room_pb2.Interrupt, by: str) -> None:
         """Stop a reply (every reply of the room when none is named) here, and
