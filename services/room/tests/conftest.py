@@ -53,7 +53,11 @@ SCALE_BACKEND = os.environ.get("CHORUS_TEST_ROOM_BACKEND", "") == "scale"
 async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[RoomHarness]:
     completer = ScriptedCompleter()
     settings = RoomSettings(
-        host="127.0.0.1", port=0, database=str(tmp_path / "room.db"), chat_target="127.0.0.1:1"
+        host="127.0.0.1",
+        port=0,
+        database=str(tmp_path / "room.db"),
+        chat_target="127.0.0.1:1",
+        voice_target="",  # no voice (the voice tests bring their own)
     )
     if SCALE_BACKEND:
         settings = scale_settings(

@@ -50,14 +50,17 @@ class Utterance:
     persona_id: str
     voice_id: str
     splitter: ClauseSplitter = field(default_factory=ClauseSplitter)
-    pieces: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(_MAX_PIECES))
+    #: Room for one more than the pieces: the end (None) always fits.
+    pieces: asyncio.Queue[str | None] = field(
+        default_factory=lambda: asyncio.Queue(_MAX_PIECES + 1)
+    )
     overflowed: bool = False
 
     def put(self, piece: str | None) -> None:
-        try:
-            self.pieces.put_nowait(piece)
-        except asyncio.QueueFull:
+        if piece is not None and self.pieces.qsize() >= _MAX_PIECES:
             self.overflowed = True  # the rest stays text only
+            return
+        self.pieces.put_nowait(piece)
 
 
 @dataclass(slots=True)
