@@ -650,3 +650,30 @@ async def test_members_are_never_told_a_providers_words_or_internal_addresses(
     assert second.error.message == "Ada could not answer: the model failed."
     assert first.error.retryable
     await gw.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_stopping_room_service_ends_its_replies_as_interrupted(
+    harness: RoomHarness,
+) -> None:
+    """SIGTERM (``RoomServer.stop``) mid-reply: no orphaned reply. What it
+    said is stored as interrupted and its replyEnded reaches the members
+    before their streams close."""
+    harness.completer.script = lambda _r: Script(tokens=["Half", " a", " thought"], hang=True)
+    created = await harness.create_room("Ada")
+    gw = harness.session(created.room.id)
+    await gw.join("a", created.invite_token, "Bob")
+    await gw.send("a", "@Ada think")
+    await gw.events_until(
+        "a", lambda e: e.HasField("reply_delta") and "thought" in e.reply_delta.text
+    )
+    stopping = asyncio.create_task(harness.server.stop(grace=1.0))
+    events = await gw.events_until("a", reply_ended, within=5)
+    await stopping
+    ended = events[-1].reply_ended
+    assert ended.outcome == room_pb2.REPLY_OUTCOME_INTERRUPTED and ended.message_seq > 0
+    stored = [e.message for e in events if is_message(e)]
+    assert [(m.text, m.status, m.id) for m in stored] == [
+        ("Half a thought", room_pb2.MESSAGE_STATUS_INTERRUPTED, ended.reply_id)
+    ]
+    assert harness.completer.cancelled == 1

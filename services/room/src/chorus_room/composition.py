@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from chorus_room.adapters.dynamodb import DynamoStore, RetryPolicy
 from chorus_room.adapters.memory_bus import MemoryBus
@@ -92,7 +94,11 @@ def open_live(
             LocalPresence(),
             LocalActiveReplies(),
         )
-    client = Redis.from_url(s.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0)
+    # redis-py's own retries off: a retried command would turn a cancelled
+    # one (an interrupted reply's write) into one that silently goes on.
+    client = Redis.from_url(
+        s.redis_url, retry=Retry(NoBackoff(), 0), socket_connect_timeout=2.0, socket_timeout=5.0
+    )
     presence = RedisPresence(client, ttl_s=s.presence_ttl_s, on_expired=on_expired)
     replies = RedisActiveReplies(client, ttl_s=s.active_reply_ttl_s, flush_s=s.active_reply_flush_s)
     presence.start()

@@ -12,13 +12,13 @@ import asyncio
 import functools
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import aclosing, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
 from chorus.v1 import chat_pb2, room_pb2
 from chorus_common import context as log_context
-from chorus_common.tasks import TaskSet
+from chorus_common.tasks import TaskSet, cancel_and_wait
 
 from chorus_room import metrics
 from chorus_room.config import RoomSettings
@@ -141,6 +141,7 @@ class ReplyManager:
         #: One interrupt subscription per room with replies running here.
         self._watches: dict[str, _Watch] = {}
         self._watchers = TaskSet("reply-interrupts")
+        self._live_calls = TaskSet("reply-live-state")
         self._transcripts = Transcripts(self._store, budget=settings.context_token_budget)
         self._active: dict[str, ActiveReply] = {}
         self._closed = False
@@ -207,12 +208,26 @@ class ReplyManager:
             task.add_done_callback(functools.partial(self._forget, [r.id for r in group]))
         return [r.id for r in replies]
 
+    async def _live(self, call: Awaitable[bool], what: str) -> bool:
+        """A live-state call, in a task of its own: redis-py (with Python
+        3.11's ``wait_for``) can swallow a cancellation that hits it
+        mid-command, and a reply's cancellation (an interrupt) must never be
+        lost. False when the live state is unavailable."""
+
+        async def guarded() -> bool:
+            try:
+                return await call
+            except LiveStateError as exc:
+                log.warning("%s: %s", what, exc)
+                return False
+
+        return await asyncio.shield(self._live_calls.start(guarded()))
+
     async def _spend(self, room_id: str) -> bool:
-        try:
-            return await self._budget.try_spend(room_id)
-        except LiveStateError as exc:  # unsure: no chain rather than an endless one
-            log.warning("room %s: chain budget unavailable: %s", room_id, exc)
-            return False
+        # Unavailable: no chain rather than an endless one.
+        return await self._live(
+            self._budget.try_spend(room_id), f"room {room_id}: chain budget unavailable"
+        )
 
     async def _run_group(self, replies: Sequence[ActiveReply]) -> None:
         async with self._watching(replies[0].room_id):
@@ -263,20 +278,25 @@ class ReplyManager:
     async def _list(self, reply: ActiveReply) -> None:
         """Tell every instance the reply streams, with its text so far (the
         Redis adapter writes at most every ``active_reply_flush_s``)."""
-        try:
+
+        async def update() -> bool:
             await self._listed.update(reply.room_id, reply.to_proto())
+            return True
+
+        if await self._live(update(), f"room {reply.room_id} reply {reply.id}: not listed"):
             reply.listed = True
-        except LiveStateError as exc:
-            log.warning("room %s reply %s: not listed: %s", reply.room_id, reply.id, exc)
 
     async def _unlist(self, reply: ActiveReply) -> None:
         if not reply.listed:
             return
         reply.listed = False
-        try:
+
+        async def finish() -> bool:
             await self._listed.finish(reply.room_id, reply.id)
-        except LiveStateError as exc:  # its entry expires at its deadline
-            log.warning("room %s reply %s: not unlisted: %s", reply.room_id, reply.id, exc)
+            return True
+
+        # Failing, its entry expires at its deadline.
+        await self._live(finish(), f"room {reply.room_id} reply {reply.id}: not unlisted")
 
     def _forget(self, reply_ids: Sequence[str], _task: asyncio.Task[None]) -> None:
         for reply_id in reply_ids:
@@ -298,13 +318,21 @@ class ReplyManager:
                 stopped += 1 if reply.stream is None else reply.stream.cancel()
         return stopped
 
-    async def aclose(self) -> None:
+    async def aclose(self, grace_s: float = 0.0) -> None:
+        """Stop every reply as a member's stop does: each stores what it said
+        so far (INTERRUPTED) and sends its replyEnded, so none is left
+        orphaned by a graceful stop. A reply not ended within ``grace_s``
+        (say, a store that does not answer) is cancelled."""
         self._closed = True
-        tasks = list({r.task for r in self._active.values() if r.task})
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        tasks = {r.task for r in self._active.values() if r.task}
+        for reply in list(self._active.values()):
+            self.interrupt(reply.room_id, reply.id)
+        pending = tasks
+        if tasks and grace_s > 0:
+            _, pending = await asyncio.wait(tasks, timeout=grace_s)
+        await cancel_and_wait(*pending)
         await self._watchers.aclose()
+        await self._live_calls.aclose()
 
     # ------------------------------------------------------------- a reply
 

@@ -35,7 +35,7 @@ from chorus_room.voices import VoiceCatalog
 
 log = logging.getLogger("chorus.room")
 #: Longest wait, on stop, for cancelled sessions to finish their cleanup.
-_SESSION_CLEANUP_S = 3.0
+_SESSION_CLEANUP_S = 2.0
 SERVICE_NAME = room_pb2.DESCRIPTOR.services_by_name["RoomService"].full_name
 
 
@@ -128,22 +128,28 @@ class RoomServer:
         return port
 
     async def stop(self, grace: float | None = None) -> None:
-        """Refuse new calls, give open streams and replies ``grace`` seconds,
-        then cancel them and close the adapters. Safe to call more than once."""
+        """Stop running replies (each stored as interrupted, its replyEnded
+        sent), refuse new calls, give open streams ``grace`` seconds, then
+        cancel them and close the adapters. Safe to call more than once."""
         if self._stopped:
             return
         self._stopped = True
         grace = self.settings.shutdown_grace_s if grace is None else grace
         if self._health is not None:
             await self._health.aclose()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        if self._replies is not None:
+            # Running replies end as interrupted (their text so far stored,
+            # replyEnded sent) while members' streams are still open; the
+            # grace bounds this and what follows together.
+            await self._replies.aclose(grace_s=grace)
         if self._server is not None:
-            await self._server.stop(grace)
+            await self._server.stop(max(0.0, deadline - loop.time()))
         if self._servicer is not None:  # their members leave before the adapters close
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(_SESSION_CLEANUP_S):
                     await self._servicer.sessions_ended()
-        if self._replies is not None:
-            await self._replies.aclose()
         if self._speech is not None:
             await self._speech.aclose()
         if self._live is not None:

@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from chorus_room.live import translated
 from chorus_room.ports.live import LiveStateError
@@ -135,13 +134,14 @@ class RedisPresence:
         of its rooms that expired elsewhere (a crashed instance's)."""
         rooms = {room: list(counts) for room, counts in self._local.items()}
         for room_id, participants in rooms.items():
-            async with self._client.pipeline(transaction=False) as pipe:
-                now = int(await self._now())
-                for pid in participants:
-                    pipe.zadd(_key(room_id), {self._member(pid): now + self._ttl_ms})
-                pipe.pexpire(_key(room_id), self._ttl_ms * 2)
-                await pipe.execute()
-            gone = await self._expire(keys=[_key(room_id)])
+            with translated("presence refresh"):
+                async with self._client.pipeline(transaction=False) as pipe:
+                    now = int(await self._now())
+                    for pid in participants:
+                        pipe.zadd(_key(room_id), {self._member(pid): now + self._ttl_ms})
+                    pipe.pexpire(_key(room_id), self._ttl_ms * 2)
+                    await pipe.execute()
+                gone = await self._expire(keys=[_key(room_id)])
             if self._on_expired is None:
                 continue
             still = set(await self.online(room_id))
@@ -153,7 +153,7 @@ class RedisPresence:
             await asyncio.sleep(self._ttl_ms / 3000)
             try:
                 await self.refresh()
-            except (RedisError, OSError, LiveStateError) as exc:
+            except LiveStateError as exc:
                 log.warning("presence refresh failed: %s", exc)
 
     async def aclose(self) -> None:
